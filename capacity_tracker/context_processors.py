@@ -1,0 +1,39 @@
+"""Values every page template needs: the service name and the navigation for this user."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+
+from providers.access import Role, role_of
+
+
+def _nav_for(request: HttpRequest) -> list[dict[str, object]]:
+    user = getattr(request, "user", None)
+    items: list[tuple[str, str]] = [("Collection dates", reverse("calendar"))]
+    if user is not None and user.is_authenticated:
+        role = role_of(user)
+        items.insert(0, ("Home", reverse("home")))
+        if role is Role.PROVIDER and user.is_provider_approver:
+            items.append(("Manage users", reverse("providers:team")))
+        if role is Role.SUPPORT:
+            items.append(("Admin", reverse("admin:index")))
+    path = request.path
+    return [
+        {
+            "text": text,
+            "href": href,
+            "active": path == href or (href != "/" and path.startswith(href)),
+        }
+        for text, href in items
+    ]
+
+
+def service(request: HttpRequest) -> dict[str, object]:
+    return {
+        "service_name": settings.SERVICE_NAME,
+        "service_home_url": reverse("start"),
+        "support_email": settings.SUPPORT_EMAIL,
+        "nav_items": _nav_for(request),
+    }

@@ -1,0 +1,1 @@
+"""Small shared helpers that are not an app. Imports no app."""

@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from capacity_tracker import views
+from returns import views as returns_views
+
+admin.site.site_header = "Adult social care collection: support"
+admin.site.site_title = "ASC collection support"
+admin.site.index_title = "Providers, locations, returns and emails"
+
+urlpatterns = [
+    path("", returns_views.start, name="start"),
+    path("calendar/", returns_views.calendar, name="calendar"),
+    path("home/", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path(
+        "sign-in/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("providers.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,128 @@
+"""The one authorisation helper. Every view, API endpoint and export asks it.
+
+Rules:
+- Provider users see and change only their own provider's locations, and only the ones they
+  are limited to when a limit is set. Until someone approves them they see nothing.
+- NECS support staff (and superusers) see and change everything: they act on providers' behalf.
+- NHSBSA caseworkers and DHSC analysts read everything but change no provider data here.
+- Anyone else sees nothing.
+
+Lookups by ID for a user who may not see the object raise Http404, not 403, so that guessing
+URLs does not even reveal which IDs exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+
+from providers.models import Location, Provider, Role, User
+
+AnyUser = User | AnonymousUser
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+STAFF_READ_ROLES = frozenset({Role.SUPPORT, Role.CASEWORKER, Role.ANALYST})
+
+
+def role_of(user: AnyUser) -> Role | None:
+    """The role that decides access; superusers count as support staff."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Role.SUPPORT
+    try:
+        return Role(user.role)
+    except ValueError:
+        return None
+
+
+def is_active_provider_user(user: AnyUser) -> bool:
+    return role_of(user) is Role.PROVIDER and user.is_approved
+
+
+def visible_locations(user: AnyUser) -> QuerySet[Location]:
+    role = role_of(user)
+    if role in STAFF_READ_ROLES:
+        return Location.objects.all()
+    if role is Role.PROVIDER and user.is_approved:
+        own = Location.objects.filter(provider_id=user.provider_id)
+        limited_ids = list(user.limited_to_locations.values_list("pk", flat=True))
+        return own.filter(pk__in=limited_ids) if limited_ids else own
+    return Location.objects.none()
+
+
+def editable_locations(user: AnyUser) -> QuerySet[Location]:
+    role = role_of(user)
+    if role is Role.SUPPORT or role is Role.PROVIDER:
+        return visible_locations(user)
+    return Location.objects.none()
+
+
+def visible_providers(user: AnyUser) -> QuerySet[Provider]:
+    role = role_of(user)
+    if role in STAFF_READ_ROLES:
+        return Provider.objects.all()
+    if role is Role.PROVIDER and user.is_approved:
+        return Provider.objects.filter(pk=user.provider_id)
+    return Provider.objects.none()
+
+
+def get_location_for(user: AnyUser, cqc_id: str, *, write: bool = False) -> Location:
+    queryset = editable_locations(user) if write else visible_locations(user)
+    try:
+        return queryset.select_related("provider", "local_authority__region").get(cqc_id=cqc_id)
+    except Location.DoesNotExist:
+        raise Http404("No location with that ID that you can see.") from None
+
+
+def get_provider_for(user: AnyUser, cqc_id: str) -> Provider:
+    try:
+        return visible_providers(user).get(cqc_id=cqc_id)
+    except Provider.DoesNotExist:
+        raise Http404("No provider with that ID that you can see.") from None
+
+
+def can_approve_users_of(user: AnyUser, provider: Provider) -> bool:
+    role = role_of(user)
+    if role is Role.SUPPORT:
+        return True
+    return (
+        is_active_provider_user(user)
+        and user.is_provider_approver
+        and user.provider_id == provider.pk
+    )
+
+
+def role_required(*roles: Role, approved: bool = True) -> Callable[[View], View]:
+    """Decorate a view: anonymous people go to sign-in; the wrong role gets 403.
+
+    Provider users must also have been approved, unless ``approved=False``.
+    """
+
+    allowed = frozenset(roles)
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            role = role_of(request.user)
+            if role not in allowed:
+                raise PermissionDenied("Your account does not give you access to this page.")
+            if role is Role.PROVIDER and approved and not request.user.is_approved:
+                raise PermissionDenied("Your account has not been approved yet.")
+            return view(request, *args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+ALL_ROLES = tuple(Role)

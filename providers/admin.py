@@ -1,0 +1,211 @@
+"""Support staff's view of the registry: find anything fast, change it with a trail."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserCreationForm
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from providers import services
+from providers.models import (
+    AuditEvent,
+    Contact,
+    CqcImport,
+    LocalAuthority,
+    Location,
+    LocationStatusChange,
+    Provider,
+    Region,
+    User,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Region)
+class RegionAdmin(ReadOnlyAdmin):
+    list_display = ["name", "ons_code"]
+    search_fields = ["name", "ons_code"]
+
+
+@admin.register(LocalAuthority)
+class LocalAuthorityAdmin(ReadOnlyAdmin):
+    list_display = ["name", "ons_code", "region", "kind"]
+    list_filter = ["region", "kind"]
+    search_fields = ["name", "ons_code"]
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+    fields = ["name", "email", "phone", "role", "is_primary", "last_confirmed_on"]
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = LocationStatusChange
+    extra = 0
+    fields = ["status", "effective_from", "recorded_at", "recorded_by", "reason"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class LocationInline(admin.TabularInline):
+    model = Location
+    extra = 0
+    fields = ["cqc_id", "name", "local_authority", "offers_care_home", "offers_home_care", "status"]
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    list_display = ["name", "cqc_id", "status", "postcode"]
+    list_filter = ["status"]
+    search_fields = ["name", "cqc_id", "locations__cqc_id", "postcode"]
+    inlines = [LocationInline]
+    readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "cqc_id",
+        "provider",
+        "local_authority",
+        "offers_care_home",
+        "offers_home_care",
+        "status",
+    ]
+    list_filter = ["status", "offers_care_home", "offers_home_care", "local_authority__region"]
+    search_fields = ["name", "cqc_id", "provider__name", "provider__cqc_id", "postcode"]
+    list_select_related = ["provider", "local_authority"]
+    autocomplete_fields = ["provider", "local_authority"]
+    # Registration status changes go through the audited service (see actions), not this form.
+    readonly_fields = ["status", "status_effective_from", "created_at", "updated_at"]
+    inlines = [ContactInline, StatusChangeInline]
+    actions = ["mark_dormant", "mark_active"]
+
+    def _change_status(
+        self, request: HttpRequest, queryset: QuerySet[Location], status: str
+    ) -> None:
+        from django.utils import timezone
+
+        for location in queryset:
+            services.location_change_status(
+                actor=request.user,
+                location_id=location.pk,
+                status=status,
+                effective_from=timezone.localdate(),
+                reason=f"Changed in admin by {request.user.get_full_name()}",
+            )
+        self.message_user(
+            request, f"{queryset.count()} location(s) marked {status}.", messages.SUCCESS
+        )
+
+    @admin.action(description="Mark selected locations dormant from today")
+    def mark_dormant(self, request: HttpRequest, queryset: QuerySet[Location]) -> None:
+        self._change_status(request, queryset, "dormant")
+
+    @admin.action(description="Mark selected locations active from today")
+    def mark_active(self, request: HttpRequest, queryset: QuerySet[Location]) -> None:
+        self._change_status(request, queryset, "active")
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "location", "role", "is_primary", "last_confirmed_on"]
+    search_fields = ["name", "email", "location__name", "location__cqc_id"]
+    list_select_related = ["location"]
+    autocomplete_fields = ["location"]
+
+
+class ProviderUserCreationForm(UserCreationForm):
+    class Meta:
+        model = User
+        fields = ["email", "first_name", "last_name", "role", "provider"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    add_form = ProviderUserCreationForm
+    ordering = ["last_name", "first_name"]
+    list_display = [
+        "email",
+        "first_name",
+        "last_name",
+        "role",
+        "provider",
+        "approved_at",
+        "is_active",
+    ]
+    list_filter = ["role", "is_active", "is_staff", "is_provider_approver"]
+    search_fields = ["email", "first_name", "last_name", "provider__name", "provider__cqc_id"]
+    list_select_related = ["provider"]
+    autocomplete_fields = ["provider", "limited_to_locations"]
+    readonly_fields = ["approved_at", "approved_by", "last_login", "date_joined"]
+    actions = ["approve_users"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Person", {"fields": ["first_name", "last_name"]}),
+        ("Role", {"fields": ["role", "provider", "is_provider_approver", "limited_to_locations"]}),
+        ("Approval", {"fields": ["approved_at", "approved_by"]}),
+        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "email",
+                    "first_name",
+                    "last_name",
+                    "role",
+                    "provider",
+                    "password1",
+                    "password2",
+                ]
+            },
+        ),
+    ]
+
+    @admin.action(description="Approve selected provider users")
+    def approve_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        approved = 0
+        for user in queryset.filter(role="provider", approved_at__isnull=True):
+            services.user_approve(actor=request.user, user_id=user.pk)
+            approved += 1
+        self.message_user(request, f"{approved} user(s) approved.", messages.SUCCESS)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "action", "target_label", "actor_label", "reason"]
+    list_filter = ["action", "target_type"]
+    search_fields = ["target_label", "actor_label", "action", "target_id"]
+    date_hierarchy = "at"
+
+
+@admin.register(CqcImport)
+class CqcImportAdmin(ReadOnlyAdmin):
+    list_display = ["run_at", "file_name", "full_extract", "as_of", "run_by", "counts"]
+    search_fields = ["file_name", "sha256"]

@@ -1,0 +1,418 @@
+"""Reading a CQC directory extract into checked rows (no database writes here).
+
+Accepted columns (header names are matched without regard to case or extra spaces). Each
+field lists our own short name first, then the names CQC uses in its published files
+("HSCA active locations" and the "care directory"):
+
+- location ID (required): location_id, "Location ID", "CQC Location ID (for office use only)"
+- location name (required): location_name, "Location Name", "Name"
+- provider ID (required): provider_id, "Provider ID", "CQC Provider ID (for office use only)"
+- provider name (required): provider_name, "Provider Name"
+- local authority (required): local_authority, "Location Local Authority", "Local Authority"
+  (a council name as CQC or ONS spells it, or its ONS code, e.g. E08000025)
+- postcode (required): postcode, "Location Postal Code", "Postcode"
+- care types (at least one of these columns is required):
+  care_types ("care_home", "home_care", or both separated by ";"),
+  "Care home?" (Y/N), "Service type - Care home service with nursing" (Y),
+  "Service type - Care home service without nursing" (Y),
+  "Service type - Domiciliary care service" (Y),
+  "Service types" (text containing "Nursing homes", "Residential homes" or "Homecare agencies")
+- address: address_line_1 / "Location Street Address" / "Address", address_line_2 /
+  "Location Address Line 2", town / "Location City", county / "Location County"
+- registered places: registered_places, "Care homes beds"
+- people using the service: people_using_service
+- status: status (active/dormant/deregistered), "Is Dormant (Y/N)"
+- registered on: registered_on, "Location HSCA start date", "HSCA start date"
+  (YYYY-MM-DD or DD/MM/YYYY)
+- provider address: "Provider Street Address", "Provider Address Line 2", "Provider City",
+  "Provider County", "Provider Postal Code"
+
+Rows for services that offer neither care type (hospitals, GP practices in a full CQC extract)
+are skipped as out of scope and listed as such, not rejected.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+
+from capacity_tracker.lib.csv_files import CsvFileError, normalise_header, read_csv
+from providers.models import (
+    MAX_PEOPLE_USING_SERVICE,
+    MAX_REGISTERED_PLACES,
+    LocalAuthority,
+    RegistrationStatus,
+)
+from providers.validators import (
+    normalise_cqc_id,
+    normalise_postcode,
+    validate_cqc_location_id,
+    validate_cqc_provider_id,
+    validate_postcode,
+)
+
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "location_id": ("location_id", "location id", "cqc location id (for office use only)"),
+    "location_name": ("location_name", "location name", "name"),
+    "provider_id": ("provider_id", "provider id", "cqc provider id (for office use only)"),
+    "provider_name": ("provider_name", "provider name"),
+    "local_authority": ("local_authority", "location local authority", "local authority"),
+    "postcode": ("postcode", "location postal code"),
+    "address_line_1": ("address_line_1", "location street address", "address"),
+    "address_line_2": ("address_line_2", "location address line 2"),
+    "town": ("town", "location city"),
+    "county": ("county", "location county"),
+    "registered_places": ("registered_places", "care homes beds"),
+    "people_using_service": ("people_using_service",),
+    "status": ("status", "registration_status"),
+    "dormant": ("is dormant (y/n)", "dormant"),
+    "registered_on": ("registered_on", "location hsca start date", "hsca start date"),
+    "care_types": ("care_types",),
+    "care_home_flag": ("care home?", "care_home"),
+    "service_nursing": ("service type - care home service with nursing",),
+    "service_residential": ("service type - care home service without nursing",),
+    "service_domiciliary": ("service type - domiciliary care service",),
+    "service_types_text": ("service types",),
+    "provider_address_line_1": ("provider street address",),
+    "provider_address_line_2": ("provider address line 2",),
+    "provider_town": ("provider city",),
+    "provider_county": ("provider county",),
+    "provider_postcode": ("provider postal code",),
+}
+REQUIRED = (
+    "location_id",
+    "location_name",
+    "provider_id",
+    "provider_name",
+    "local_authority",
+    "postcode",
+)
+CARE_TYPE_SOURCES = (
+    "care_types",
+    "care_home_flag",
+    "service_nursing",
+    "service_residential",
+    "service_domiciliary",
+    "service_types_text",
+)
+READABLE = {
+    "location_id": "Location ID",
+    "location_name": "Location name",
+    "provider_id": "Provider ID",
+    "provider_name": "Provider name",
+    "local_authority": "Local authority",
+    "postcode": "Postcode",
+    "registered_places": "Registered places",
+    "people_using_service": "People using the service",
+    "status": "Status",
+    "registered_on": "Registered on",
+    "care_types": "Care types",
+}
+MAX_FILE_ROWS = 200_000
+YES = {"y", "yes", "true", "1"}
+NO = {"n", "no", "false", "0", ""}
+
+# Words councils' names carry in one spelling but not another ("Royal Borough of Windsor and
+# Maidenhead", "Bristol, City of", "County Durham"): dropped before comparing names.
+_LA_NOISE_WORDS = {
+    "council",
+    "city",
+    "of",
+    "county",
+    "the",
+    "borough",
+    "royal",
+    "metropolitan",
+    "district",
+}
+
+
+def normalise_council_name(name: str) -> str:
+    words = re.sub(r"[^a-z0-9]+", " ", name.lower().replace("&", " and ")).split()
+    return " ".join(w for w in words if w not in _LA_NOISE_WORDS)
+
+
+class LocalAuthorityResolver:
+    def __init__(self, authorities: list[LocalAuthority]):
+        self.by_code = {la.ons_code: la for la in authorities}
+        self.by_name: dict[str, LocalAuthority] = {}
+        for la in authorities:
+            key = normalise_council_name(la.name)
+            if key in self.by_name:
+                raise ValueError(f"Two councils normalise to the same name: {key!r}")
+            self.by_name[key] = la
+
+    def resolve(self, value: str) -> LocalAuthority | None:
+        value = value.strip()
+        return self.by_code.get(value.upper()) or self.by_name.get(normalise_council_name(value))
+
+
+@dataclass(frozen=True)
+class Rejection:
+    row: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, {self.field}: {self.message}"
+
+
+@dataclass
+class LocationRow:
+    row: int
+    location_id: str
+    location_name: str
+    provider_id: str
+    provider_name: str
+    local_authority: LocalAuthority
+    postcode: str
+    address_line_1: str
+    address_line_2: str
+    town: str
+    county: str
+    offers_care_home: bool
+    offers_home_care: bool
+    registered_places: int | None
+    people_using_service: int | None
+    status: str
+    registered_on: datetime.date | None
+    provider_address: dict[str, str]
+
+
+@dataclass
+class ParsedExtract:
+    rows: list[LocationRow] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    out_of_scope: list[tuple[int, str]] = field(default_factory=list)  # (row, location ID)
+    # Location IDs named in the file, good rows or not: a full extract must not deregister a
+    # location just because its row had a typo.
+    seen_location_ids: set[str] = field(default_factory=set)
+    seen_provider_ids: set[str] = field(default_factory=set)
+    total_rows: int = 0
+
+
+def map_columns(header: list[str]) -> dict[str, int]:
+    positions: dict[str, int] = {}
+    normalised = [normalise_header(h) for h in header]
+    duplicates = sorted({h for h in normalised if h and normalised.count(h) > 1})
+    if duplicates:
+        raise CsvFileError(f"These columns appear more than once: {', '.join(duplicates)}.")
+    for canonical, aliases in COLUMN_ALIASES.items():
+        for alias in aliases:
+            if alias in normalised:
+                positions[canonical] = normalised.index(alias)
+                break
+    missing = [READABLE.get(name, name) for name in REQUIRED if name not in positions]
+    if missing:
+        raise CsvFileError(
+            f"The file is missing required columns: {', '.join(missing)}. "
+            "See the list of accepted column names in the import documentation."
+        )
+    if not any(source in positions for source in CARE_TYPE_SOURCES):
+        raise CsvFileError(
+            "The file has no column saying which care types each location offers "
+            "(for example care_types, 'Care home?' or 'Service type - Domiciliary care service')."
+        )
+    return positions
+
+
+def _parse_date(value: str) -> datetime.date:
+    value = value.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.datetime.strptime(value, fmt).date()  # noqa: DTZ007 - a date, no time
+        except ValueError:
+            continue
+    raise ValueError(f"{value!r} is not a date like 2024-03-31 or 31/03/2024")
+
+
+def _parse_count(value: str, maximum: int) -> int | None:
+    value = value.strip().replace(",", "")
+    if not value:
+        return None
+    if not re.fullmatch(r"\d+", value):
+        raise ValueError(f"{value!r} is not a whole number of 0 or more")
+    number = int(value)
+    if number > maximum:
+        raise ValueError(f"{number:,} is more than the largest allowed ({maximum:,})")
+    return number
+
+
+def _care_types(get: dict[str, str]) -> tuple[bool, bool]:
+    care_home = home_care = False
+    if "care_types" in get:
+        for part in re.split(r"[;,|]", get["care_types"].lower()):
+            part = part.strip().replace(" ", "_")
+            if part == "care_home":
+                care_home = True
+            elif part == "home_care":
+                home_care = True
+            elif part:
+                raise ValueError(f"{part!r} is not a care type (use care_home, home_care or both)")
+    if get.get("care_home_flag", "").strip().lower() in YES:
+        care_home = True
+    if get.get("service_nursing", "").strip().lower() in YES:
+        care_home = True
+    if get.get("service_residential", "").strip().lower() in YES:
+        care_home = True
+    if get.get("service_domiciliary", "").strip().lower() in YES:
+        home_care = True
+    text = get.get("service_types_text", "").lower()
+    if "nursing home" in text or "residential home" in text:
+        care_home = True
+    if "homecare" in text or "home care" in text or "domiciliary" in text:
+        home_care = True
+    return care_home, home_care
+
+
+def _status(get: dict[str, str]) -> str:
+    if "status" in get and get["status"].strip():
+        value = get["status"].strip().lower()
+        if value not in RegistrationStatus.values:
+            raise ValueError(f"{value!r} is not a status (use active, dormant or deregistered)")
+        return value
+    dormant = get.get("dormant", "").strip().lower()
+    if dormant in YES:
+        return RegistrationStatus.DORMANT
+    if dormant not in NO:
+        raise ValueError(f"{dormant!r} is not Y or N")
+    return RegistrationStatus.ACTIVE
+
+
+def parse_extract(data: bytes, resolver: LocalAuthorityResolver) -> ParsedExtract:
+    decoded = read_csv(data, max_rows=MAX_FILE_ROWS)
+    positions = map_columns(decoded.header)
+    result = ParsedExtract(total_rows=len(decoded.rows))
+    first_row_of: dict[str, int] = {}
+    duplicated: set[str] = set()
+
+    for row_number, cells in decoded.rows:
+        get = {name: (cells[i].strip() if i < len(cells) else "") for name, i in positions.items()}
+        location_id = normalise_cqc_id(get["location_id"])
+        if get["provider_id"]:
+            result.seen_provider_ids.add(normalise_cqc_id(get["provider_id"]))
+        if location_id:
+            result.seen_location_ids.add(location_id)
+            if location_id in first_row_of:
+                duplicated.add(location_id)
+            else:
+                first_row_of[location_id] = row_number
+        parsed = _parse_row(row_number, get, resolver, result)
+        if parsed is not None:
+            result.rows.append(parsed)
+
+    # A location twice in one extract is ambiguous: we cannot tell which row is right, so
+    # neither is used.
+    if duplicated:
+        kept = []
+        for parsed in result.rows:
+            if parsed.location_id in duplicated:
+                result.rejected.append(
+                    Rejection(
+                        parsed.row,
+                        "Location ID",
+                        f"{parsed.location_id} appears more than once in the file "
+                        f"(first on row {first_row_of[parsed.location_id]}); no row for it was used",
+                    )
+                )
+            else:
+                kept.append(parsed)
+        result.rows = kept
+        result.rejected.sort(key=lambda r: r.row)
+    return result
+
+
+def _parse_row(
+    row_number: int,
+    get: dict[str, str],
+    resolver: LocalAuthorityResolver,
+    result: ParsedExtract,
+) -> LocationRow | None:
+    problems: list[Rejection] = []
+
+    def check(field_name: str, fn, *args):  # type: ignore[no-untyped-def]
+        try:
+            return fn(*args)
+        except (ValueError, ValidationError) as exc:
+            message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+            problems.append(Rejection(row_number, READABLE.get(field_name, field_name), message))
+            return None
+
+    try:
+        care_home, home_care = _care_types(get)
+    except ValueError as exc:
+        result.rejected.append(Rejection(row_number, "Care types", str(exc)))
+        return None
+    location_id = normalise_cqc_id(get["location_id"])
+    if not care_home and not home_care:
+        result.out_of_scope.append((row_number, location_id))
+        return None
+
+    provider_id = normalise_cqc_id(get["provider_id"])
+    check("location_id", validate_cqc_location_id, location_id)
+    check("provider_id", validate_cqc_provider_id, provider_id)
+    for name in ("location_name", "provider_name"):
+        if not get[name]:
+            problems.append(Rejection(row_number, READABLE[name], "is empty"))
+    postcode = normalise_postcode(get["postcode"])
+    check("postcode", validate_postcode, postcode)
+    local_authority = resolver.resolve(get["local_authority"])
+    if local_authority is None:
+        problems.append(
+            Rejection(
+                row_number,
+                "Local authority",
+                f"{get['local_authority']!r} is not a council in England with adult social "
+                "services responsibilities",
+            )
+        )
+    places = check(
+        "registered_places", _parse_count, get.get("registered_places", ""), MAX_REGISTERED_PLACES
+    )
+    people = check(
+        "people_using_service",
+        _parse_count,
+        get.get("people_using_service", ""),
+        MAX_PEOPLE_USING_SERVICE,
+    )
+    status = check("status", _status, get)
+    registered_on = None
+    if get.get("registered_on"):
+        registered_on = check("registered_on", _parse_date, get["registered_on"])
+    provider_postcode = normalise_postcode(get.get("provider_postcode", ""))
+    if provider_postcode:
+        check("provider_postcode", validate_postcode, provider_postcode)
+
+    if problems:
+        result.rejected.extend(problems)
+        return None
+    assert local_authority is not None and status is not None
+    return LocationRow(
+        row=row_number,
+        location_id=location_id,
+        location_name=get["location_name"][:255],
+        provider_id=provider_id,
+        provider_name=get["provider_name"][:255],
+        local_authority=local_authority,
+        postcode=postcode,
+        address_line_1=get.get("address_line_1", "")[:200],
+        address_line_2=get.get("address_line_2", "")[:200],
+        town=get.get("town", "")[:100],
+        county=get.get("county", "")[:100],
+        offers_care_home=care_home,
+        offers_home_care=home_care,
+        registered_places=places if care_home else None,
+        people_using_service=people if home_care else None,
+        status=status,
+        registered_on=registered_on,
+        provider_address={
+            "address_line_1": get.get("provider_address_line_1", "")[:200],
+            "address_line_2": get.get("provider_address_line_2", "")[:200],
+            "town": get.get("provider_town", "")[:100],
+            "county": get.get("provider_county", "")[:100],
+            "postcode": provider_postcode,
+        },
+    )

@@ -1,0 +1,344 @@
+"""python manage.py seed_demo: a small, realistic world for the demo. Safe to run again."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from providers.models import (
+    Contact,
+    LocalAuthority,
+    Location,
+    LocationStatusChange,
+    Provider,
+    RegistrationStatus,
+    Role,
+    User,
+)
+from providers.services import location_change_status
+
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo on purpose
+
+
+@dataclass(frozen=True)
+class DemoLocation:
+    cqc_id: str
+    name: str
+    council: str  # ONS code
+    postcode: str
+    town: str
+    care_home: bool = False
+    home_care: bool = False
+    places: int | None = None
+    people: int | None = None
+    contact: tuple[str, str, str] = ("", "", "")  # name, email, role
+
+
+PROVIDERS: list[tuple[str, str, str, list[DemoLocation]]] = [
+    (
+        "1-101000001",
+        "Meadowbank Care Group Ltd",
+        "LS1 4AP",
+        [
+            DemoLocation(
+                "1-1000000011",
+                "Meadowbank House",
+                "E08000035",
+                "LS6 2QA",
+                "Leeds",
+                care_home=True,
+                places=42,
+                contact=("Amina Hussain", "amina.hussain@meadowbank.example", "Registered manager"),
+            ),
+            DemoLocation(
+                "1-1000000012",
+                "Meadowbank Lodge",
+                "E08000032",
+                "BD9 4RR",
+                "Bradford",
+                care_home=True,
+                places=28,
+                contact=("Gareth Pryce", "gareth.pryce@meadowbank.example", "Registered manager"),
+            ),
+            DemoLocation(
+                "1-1000000013",
+                "Calder View Nursing Home",
+                "E08000036",
+                "WF1 3JS",
+                "Wakefield",
+                care_home=True,
+                places=64,
+                contact=("Niamh Walsh", "niamh.walsh@meadowbank.example", "Registered manager"),
+            ),
+            DemoLocation(
+                "1-1000000014",
+                "Meadowbank Home Support Leeds",
+                "E08000035",
+                "LS11 5DR",
+                "Leeds",
+                home_care=True,
+                people=85,
+                contact=("Tomasz Nowak", "tomasz.nowak@meadowbank.example", "Registered manager"),
+            ),
+        ],
+    ),
+    (
+        "1-101000002",
+        "Brightside Home Care Ltd",
+        "B5 4BU",
+        [
+            DemoLocation(
+                "1-1000000021",
+                "Brightside Home Care Birmingham",
+                "E08000025",
+                "B5 4BU",
+                "Birmingham",
+                home_care=True,
+                people=140,
+                contact=("Priya Sharma", "priya.sharma@brightside.example", "Registered manager"),
+            ),
+        ],
+    ),
+    (
+        "1-101000003",
+        "Rosewood House Ltd",
+        "CT1 2EH",
+        [
+            DemoLocation(
+                "1-1000000031",
+                "Rosewood House",
+                "E10000016",
+                "CT1 2EH",
+                "Canterbury",
+                care_home=True,
+                home_care=True,
+                places=18,
+                people=25,
+                contact=("Oliver Bennett", "oliver.bennett@rosewood.example", "Registered manager"),
+            ),
+        ],
+    ),
+    (
+        "1-101000004",
+        "Harbour View Care Ltd",
+        "TR1 2HE",
+        [
+            DemoLocation(
+                "1-1000000041",
+                "Harbour View",
+                "E06000052",
+                "TR1 2HE",
+                "Truro",
+                care_home=True,
+                places=9,
+                contact=(
+                    "Kerenza Tregear",
+                    "kerenza.tregear@harbourview.example",
+                    "Registered manager",
+                ),
+            ),
+            DemoLocation(
+                "1-1000000042",
+                "Harbour View Annexe",
+                "E06000052",
+                "TR1 3LJ",
+                "Truro",
+                care_home=True,
+                places=6,
+                contact=(
+                    "Kerenza Tregear",
+                    "kerenza.tregear@harbourview.example",
+                    "Registered manager",
+                ),
+            ),
+        ],
+    ),
+    (
+        "1-101000005",
+        "Thames Community Care CIC",
+        "SE1 7PB",
+        [
+            DemoLocation(
+                "1-1000000051",
+                "Thames Community Care Southwark",
+                "E09000028",
+                "SE1 7PB",
+                "London",
+                home_care=True,
+                people=60,
+                contact=("Grace Adeyemi", "grace.adeyemi@thamescare.example", "Registered manager"),
+            ),
+        ],
+    ),
+]
+
+DORMANT_LOCATION = "1-1000000042"
+
+
+class Command(BaseCommand):
+    help = "Create demo providers, locations, contacts and one user for each role (idempotent)."
+
+    def handle(self, *args: object, **options: object) -> None:
+        today = timezone.localdate()
+        with transaction.atomic():
+            self._world(today)
+            users = self._users()
+        self.stdout.write(
+            self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/sign-in/")
+        )
+        self.stdout.write(f"Password for every demo account: {DEMO_PASSWORD}")
+        for email, description in users:
+            self.stdout.write(f"  {email:40} {description}")
+
+    def _world(self, today: datetime.date) -> None:
+        councils = {la.ons_code: la for la in LocalAuthority.objects.all()}
+        added = today - datetime.timedelta(days=400)
+        for provider_id, provider_name, postcode, locations in PROVIDERS:
+            provider, _ = Provider.objects.update_or_create(
+                cqc_id=provider_id, defaults={"name": provider_name, "postcode": postcode}
+            )
+            for demo in locations:
+                location, created = Location.objects.update_or_create(
+                    cqc_id=demo.cqc_id,
+                    defaults={
+                        "provider": provider,
+                        "name": demo.name,
+                        "local_authority": councils[demo.council],
+                        "postcode": demo.postcode,
+                        "town": demo.town,
+                        "offers_care_home": demo.care_home,
+                        "offers_home_care": demo.home_care,
+                        "registered_places": demo.places,
+                        "people_using_service": demo.people,
+                    },
+                )
+                if created:
+                    location.added_to_service_on = added
+                    location.status_effective_from = added
+                    location.save(update_fields=["added_to_service_on", "status_effective_from"])
+                    LocationStatusChange.objects.create(
+                        location=location,
+                        status=RegistrationStatus.ACTIVE,
+                        effective_from=added,
+                        reason="Demo data",
+                    )
+                name, email, role = demo.contact
+                Contact.objects.update_or_create(
+                    location=location,
+                    email=email,
+                    defaults={
+                        "name": name,
+                        "role": role,
+                        "is_primary": True,
+                        "last_confirmed_on": today,
+                    },
+                )
+        dormant = Location.objects.get(cqc_id=DORMANT_LOCATION)
+        if dormant.status != RegistrationStatus.DORMANT:
+            location_change_status(
+                actor=None,
+                location_id=dormant.pk,
+                status=RegistrationStatus.DORMANT,
+                effective_from=today - datetime.timedelta(days=75),
+                reason="Demo data: no people using the service while the annexe is refurbished",
+            )
+
+    def _users(self) -> list[tuple[str, str]]:
+        meadowbank = Provider.objects.get(cqc_id="1-101000001")
+        brightside = Provider.objects.get(cqc_id="1-101000002")
+        now = timezone.now()
+        specs = [
+            (
+                "admin@asc-collection.example",
+                "Ada",
+                "Admin",
+                Role.SUPPORT,
+                None,
+                {"is_superuser": True, "is_staff": True},
+                "superuser (admin at /admin/)",
+            ),
+            (
+                "support@necs.example",
+                "Sam",
+                "Support",
+                Role.SUPPORT,
+                None,
+                {"is_staff": True},
+                "NECS support staff (admin at /admin/)",
+            ),
+            (
+                "caseworker@nhsbsa.example",
+                "Chris",
+                "Caseworker",
+                Role.CASEWORKER,
+                None,
+                {},
+                "NHSBSA enforcement caseworker",
+            ),
+            ("analyst@dhsc.example", "Alex", "Analyst", Role.ANALYST, None, {}, "DHSC analyst"),
+            (
+                "manager@meadowbank.example",
+                "Amina",
+                "Hussain",
+                Role.PROVIDER,
+                meadowbank,
+                {"is_provider_approver": True},
+                "provider user and approver, Meadowbank Care Group (4 locations)",
+            ),
+            (
+                "deputy@meadowbank.example",
+                "Gareth",
+                "Pryce",
+                Role.PROVIDER,
+                meadowbank,
+                {},
+                "provider user limited to 2 Meadowbank locations",
+            ),
+            (
+                "newstarter@meadowbank.example",
+                "Jo",
+                "Newstarter",
+                Role.PROVIDER,
+                meadowbank,
+                {"approved": False},
+                "provider user waiting for approval (cannot see data yet)",
+            ),
+            (
+                "manager@brightside.example",
+                "Priya",
+                "Sharma",
+                Role.PROVIDER,
+                brightside,
+                {"is_provider_approver": True},
+                "provider user and approver, Brightside Home Care",
+            ),
+        ]
+        out = []
+        for email, first, last, role, provider, extra, description in specs:
+            extra = dict(extra)
+            approved = extra.pop("approved", True)
+            user, created = User.objects.get_or_create(
+                email=email,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "role": role,
+                    "provider": provider,
+                    **extra,
+                },
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                if role == Role.PROVIDER and approved:
+                    user.approved_at = now
+                user.save()
+            out.append((email, description))
+        deputy = User.objects.get(email="deputy@meadowbank.example")
+        deputy.limited_to_locations.set(
+            Location.objects.filter(cqc_id__in=["1-1000000011", "1-1000000012"])
+        )
+        return out

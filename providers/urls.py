@@ -1,0 +1,26 @@
+from django.urls import path, register_converter
+
+from providers import views
+
+
+class CqcIdConverter:
+    regex = r"1-\d{9,11}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(CqcIdConverter, "cqc")
+
+app_name = "providers"
+urlpatterns = [
+    path("locations/", views.location_list, name="locations"),
+    path("locations/<cqc:cqc_id>/", views.location_detail, name="location"),
+    path("providers/<cqc:cqc_id>/", views.provider_detail, name="provider"),
+    path("account/users/", views.team, name="team"),
+    path("account/users/<int:user_id>/approve/", views.team_approve, name="team-approve"),
+    path("account/users/<int:user_id>/turn-down/", views.team_reject, name="team-reject"),
+]

@@ -1,0 +1,116 @@
+"""Provider registry pages. Every view asks providers.access who may see what."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from providers import selectors, services
+from providers.access import (
+    ALL_ROLES,
+    can_approve_users_of,
+    get_location_for,
+    get_provider_for,
+    role_of,
+    role_required,
+)
+from providers.audit import audit_trail_for
+from providers.forms import ProviderSearchForm, RejectUserForm
+from providers.models import Role, User
+
+
+@role_required(*ALL_ROLES)
+def location_list(request: HttpRequest) -> HttpResponse:
+    if role_of(request.user) is Role.PROVIDER:
+        locations = selectors.locations_for_listing(request.user)
+        return render(
+            request,
+            "providers/location_list.html",
+            {"locations": locations, "provider": request.user.provider},
+        )
+    form = ProviderSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    providers = selectors.search_providers(request.user, query) if query else []
+    return render(
+        request,
+        "providers/provider_search.html",
+        {"form": form, "query": query, "providers": providers},
+    )
+
+
+@role_required(*ALL_ROLES)
+def provider_detail(request: HttpRequest, cqc_id: str) -> HttpResponse:
+    provider = get_provider_for(request.user, cqc_id)
+    locations = selectors.locations_for_listing(request.user).filter(provider=provider)
+    return render(
+        request, "providers/provider_detail.html", {"provider": provider, "locations": locations}
+    )
+
+
+@role_required(*ALL_ROLES)
+def location_detail(request: HttpRequest, cqc_id: str) -> HttpResponse:
+    location = get_location_for(request.user, cqc_id)
+    context = {
+        "location": location,
+        "contacts": location.contacts.all(),
+        "status_changes": location.status_changes.order_by("-effective_from", "-recorded_at")[:20],
+        "show_audit": role_of(request.user) is Role.SUPPORT,
+        "audit_events": audit_trail_for(location)[:20]
+        if role_of(request.user) is Role.SUPPORT
+        else [],
+    }
+    return render(request, "providers/location_detail.html", context)
+
+
+@role_required(Role.PROVIDER)
+def team(request: HttpRequest) -> HttpResponse:
+    provider = request.user.provider
+    if provider is None or not can_approve_users_of(request.user, provider):
+        raise PermissionDenied("Only approvers can manage their organisation's users.")
+    return render(
+        request,
+        "providers/team.html",
+        {
+            "provider": provider,
+            "pending": selectors.pending_users_of(provider),
+            "members": selectors.team_of(provider),
+        },
+    )
+
+
+def _pending_user_of_my_provider(request: HttpRequest, user_id: int) -> User:
+    # Looked up within the approver's own provider: another provider's user ID is a 404.
+    return get_object_or_404(
+        selectors.pending_users_of(request.user.provider)
+        if request.user.provider
+        else User.objects.none(),
+        pk=user_id,
+    )
+
+
+@require_POST
+@role_required(Role.PROVIDER)
+def team_approve(request: HttpRequest, user_id: int) -> HttpResponse:
+    pending = _pending_user_of_my_provider(request, user_id)
+    try:
+        services.user_approve(actor=request.user, user_id=pending.pk)
+    except (PermissionDenied, ValidationError) as exc:
+        raise PermissionDenied(str(exc)) from exc
+    messages.success(request, f"{pending.get_full_name()} can now sign in and submit data.")
+    return redirect("providers:team")
+
+
+@role_required(Role.PROVIDER)
+def team_reject(request: HttpRequest, user_id: int) -> HttpResponse:
+    pending = _pending_user_of_my_provider(request, user_id)
+    form = RejectUserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.user_reject(
+            actor=request.user, user_id=pending.pk, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, f"You turned down the request from {pending.get_full_name()}.")
+        return redirect("providers:team")
+    return render(request, "providers/team_reject.html", {"pending": pending, "form": form})

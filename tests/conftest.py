@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.factories import (
+    AnalystFactory,
+    CaseworkerFactory,
+    LocationFactory,
+    ProviderFactory,
+    ProviderUserFactory,
+    SupportUserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_simple(settings):
+    # Hashing with PBKDF2 at full strength makes every test that creates a user slow.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests render templates without running collectstatic first.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def provider(db):
+    return ProviderFactory()
+
+
+@pytest.fixture
+def other_provider(db):
+    return ProviderFactory()
+
+
+@pytest.fixture
+def location(provider):
+    return LocationFactory(provider=provider)
+
+
+@pytest.fixture
+def other_location(other_provider):
+    return LocationFactory(provider=other_provider)
+
+
+@pytest.fixture
+def provider_user(provider):
+    return ProviderUserFactory(provider=provider)
+
+
+@pytest.fixture
+def support_user(db):
+    return SupportUserFactory()
+
+
+@pytest.fixture
+def caseworker(db):
+    return CaseworkerFactory()
+
+
+@pytest.fixture
+def analyst(db):
+    return AnalystFactory()
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
