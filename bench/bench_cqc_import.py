@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "capacity_tracker.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -41,7 +41,7 @@ def build_file(path: Path) -> None:
             care_home = i % 2 == 0
             out.write(
                 f"1-{4000000000 + i},Location {i},{'Y' if care_home else 'N'},{30 if care_home else ''},"
-                f"LS6 2QA,\"{councils[i % len(councils)]}\",1-{300000000 + i // 3},Provider {i // 3},"
+                f'LS6 2QA,"{councils[i % len(councils)]}",1-{300000000 + i // 3},Provider {i // 3},'
                 f"{'' if care_home else 'Y'}\n"
             )
 
@@ -58,7 +58,9 @@ def main() -> None:
                     started = time.perf_counter()
                     call_command("import_cqc", str(path), "--full", stdout=open(os.devnull, "w"))  # noqa: SIM115
                     elapsed = time.perf_counter() - started
-                print(f"{LOCATIONS} locations, {label}: {elapsed:.1f} s, {len(ctx.captured_queries)} queries")
+                print(
+                    f"{LOCATIONS} locations, {label}: {elapsed:.1f} s, {len(ctx.captured_queries)} queries"
+                )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

@@ -21,6 +21,10 @@ app.autodiscover_tasks()
 # Times are UTC (CELERY_TIMEZONE). The ticks are idempotent, so running them often is cheap
 # insurance against a missed tick; none of them depends on running at an exact minute.
 app.conf.beat_schedule = {
+    "ensure-collection-windows": {
+        "task": "returns.tasks.ensure_windows",
+        "schedule": crontab(minute=7),  # hourly; a no-op once the rows exist
+    },
     "heartbeat": {
         "task": "capacity_tracker.tasks.heartbeat",
         "schedule": crontab(minute="*/5"),

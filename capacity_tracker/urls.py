@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 from capacity_tracker import views
+from returns import api as returns_api
 from returns import views as returns_views
 
 admin.site.site_header = "Adult social care collection: support"
@@ -20,6 +22,8 @@ urlpatterns = [
         name="login",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/v1/calendar/", returns_api.CalendarView.as_view(), name="api-calendar"),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("providers.urls")),
     path("admin/", admin.site.urls),
 ]

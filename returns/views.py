@@ -6,34 +6,37 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from returns.deadlines import current_or_next_window, windows_for_year
+from returns.selectors import window_current_or_next, windows_for_year
 
 
 def start(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    window = current_or_next_window(now)
+    window = window_current_or_next(now)
     return render(
-        request,
-        "returns/start.html",
-        {"window": window, "window_is_open": window.contains(now)},
+        request, "returns/start.html", {"window": window, "window_is_open": window.contains(now)}
     )
 
 
 def calendar(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
+    raw = request.GET.get("year", "")
+    error = ""
     try:
-        year = int(request.GET.get("year", today.year))
-        if not 2000 <= year <= 2200:
-            raise ValueError
+        year = int(raw) if raw else today.year
+        windows = windows_for_year(year)
     except ValueError:
+        error = f"Enter a year from 2020 to 2100, like {today.year}"
         year = today.year
+        windows = windows_for_year(year)
     return render(
         request,
         "returns/calendar.html",
         {
             "year": year,
-            "windows": windows_for_year(year),
-            "previous_year": year - 1,
-            "next_year": year + 1,
+            "windows": windows,
+            "error": error,
+            "previous_year": year - 1 if year > 2020 else None,
+            "next_year": year + 1 if year < 2100 else None,
         },
+        status=400 if error else 200,
     )

@@ -1,0 +1,98 @@
+"""Every write in returns: one transaction each, audited."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from providers.audit import audit_record
+from providers.models import User
+from returns.deadlines import LONDON, Period, window_dates
+from returns.models import CollectionWindow
+
+# How far ahead the scheduled job keeps windows, so providers and staff can see them coming.
+MONTHS_AHEAD = 12
+
+
+def _window_row(period: Period) -> CollectionWindow:
+    dates = window_dates(period)
+    return CollectionWindow(
+        period=period.first_day(),
+        opens_at=dates.opens_at,
+        closes_at=dates.closes_at,
+        last_day=dates.last_day,
+        rule_opens_at=dates.opens_at,
+        rule_closes_at=dates.closes_at,
+    )
+
+
+def windows_ensure(*, periods: list[Period]) -> int:
+    """Create any missing windows from the rules; never touches existing (maybe overridden) ones.
+
+    Safe to run any number of times and concurrently: the unique period makes a second insert
+    of the same month a no-op.
+    """
+    before = CollectionWindow.objects.filter(period__in=[p.first_day() for p in periods]).count()
+    CollectionWindow.objects.bulk_create(
+        [_window_row(p) for p in periods], ignore_conflicts=True, batch_size=500
+    )
+    after = CollectionWindow.objects.filter(period__in=[p.first_day() for p in periods]).count()
+    return after - before
+
+
+def windows_ensure_ahead(*, now: datetime.datetime, months: int = MONTHS_AHEAD) -> int:
+    """The scheduled job: this month's window and the next ``months``."""
+    period = Period.of(now.astimezone(LONDON).date())
+    periods = [period]
+    for _ in range(months):
+        period = period.next()
+        periods.append(period)
+    return windows_ensure(periods=periods)
+
+
+def window_override(
+    *,
+    actor: User,
+    window_id: int,
+    opens_at: datetime.datetime,
+    closes_at: datetime.datetime,
+    reason: str,
+) -> CollectionWindow:
+    """Move a window's open or close instant (an outage, a national event), with a reason."""
+    if not reason.strip():
+        raise ValidationError({"override_reason": "Give a reason for changing the window."})
+    if timezone.is_naive(opens_at) or timezone.is_naive(closes_at):
+        raise ValidationError("Window instants must include a time zone.")
+    if opens_at >= closes_at:
+        raise ValidationError({"closes_at": "The window must close after it opens."})
+    with transaction.atomic():
+        window = CollectionWindow.objects.select_for_update().get(pk=window_id)
+        before = {
+            "opens_at": window.opens_at.isoformat(),
+            "closes_at": window.closes_at.isoformat(),
+        }
+        window.opens_at = opens_at
+        window.closes_at = closes_at
+        # closes_at is exclusive: the last day is the London date of the instant just before it.
+        window.last_day = (closes_at - datetime.timedelta(microseconds=1)).astimezone(LONDON).date()
+        back_to_rules = opens_at == window.rule_opens_at and closes_at == window.rule_closes_at
+        window.overridden = not back_to_rules
+        window.override_reason = "" if back_to_rules else reason.strip()
+        window.overridden_by = None if back_to_rules else actor
+        window.overridden_at = None if back_to_rules else timezone.now()
+        window.full_clean()
+        window.save()
+        audit_record(
+            actor=actor,
+            action="returns.window.overridden" if window.overridden else "returns.window.reset",
+            target=window,
+            reason=reason,
+            data={
+                "before": before,
+                "after": {"opens_at": opens_at.isoformat(), "closes_at": closes_at.isoformat()},
+            },
+        )
+    return window
