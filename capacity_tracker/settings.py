@@ -125,11 +125,14 @@ if not CELERY_BROKER_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
+        "control_folder": str(_queue_dir / "control"),
     }
 elif not CELERY_BROKER_URL.startswith(("redis://", "rediss://", "filesystem://", "memory://")):
     raise ImproperlyConfigured(
         f"CELERY_BROKER_URL must be a redis:// URL, not {CELERY_BROKER_URL!r}."
     )
+# capacity_tracker is not a Django app, so autodiscovery misses its tasks module.
+CELERY_IMPORTS = ["capacity_tracker.tasks"]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
