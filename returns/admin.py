@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from returns.models import CollectionWindow
+from returns.models import CampaignMonth, CollectionWindow, DataItem, DatasetVersion, ItemRule
 from returns.services import window_override
 
 
@@ -55,3 +55,38 @@ class CollectionWindowAdmin(admin.ModelAdmin):
             )
         except ValidationError as exc:  # already checked by the form; kept for safety
             raise ValueError(exc.messages) from exc
+
+
+class DataItemInline(admin.TabularInline):
+    model = DataItem
+    extra = 0
+    fields = [
+        "care_type",
+        "order",
+        "section",
+        "code",
+        "label",
+        "kind",
+        "mandatory",
+        "min_value",
+        "max_value",
+        "campaign_only",
+        "help_text",
+    ]
+
+
+class ItemRuleInline(admin.TabularInline):
+    model = ItemRule
+    extra = 0
+    fields = ["care_type", "order", "kind", "left_codes", "right_codes", "when_value", "message"]
+
+
+@admin.register(DatasetVersion)
+class DatasetVersionAdmin(admin.ModelAdmin):
+    list_display = ["name", "effective_from", "created_at"]
+    inlines = [DataItemInline, ItemRuleInline]
+
+
+@admin.register(CampaignMonth)
+class CampaignMonthAdmin(admin.ModelAdmin):
+    list_display = ["period", "note"]
