@@ -14,7 +14,11 @@ def _nav_for(request: HttpRequest) -> list[dict[str, object]]:
     items: list[tuple[str, str]] = [("Collection dates", reverse("calendar"))]
     if user is not None and user.is_authenticated:
         role = role_of(user)
-        items.insert(0, ("Home", reverse("home")))
+        if role is Role.PROVIDER:
+            items.insert(0, ("Your returns", reverse("returns:dashboard")))
+            items.insert(1, ("Your locations", reverse("providers:locations")))
+        else:
+            items.insert(0, ("Find a provider", reverse("providers:locations")))
         if role is Role.PROVIDER and user.is_provider_approver:
             items.append(("Manage users", reverse("providers:team")))
         if role is Role.SUPPORT:

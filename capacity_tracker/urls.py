@@ -25,5 +25,6 @@ urlpatterns = [
     path("api/v1/calendar/", returns_api.CalendarView.as_view(), name="api-calendar"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("providers.urls")),
+    path("", include("returns.urls")),
     path("admin/", admin.site.urls),
 ]

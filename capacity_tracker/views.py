@@ -8,12 +8,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 
-from providers.access import ALL_ROLES, role_required
+from providers.access import ALL_ROLES, role_of, role_required
+from providers.models import Role
 
 
 @role_required(*ALL_ROLES)
 def home(request: HttpRequest) -> HttpResponse:
     """Where signing in lands: each role's own starting page."""
+    if role_of(request.user) is Role.PROVIDER:
+        return redirect("returns:dashboard")
     return redirect("providers:locations")
 
 

@@ -179,3 +179,104 @@ class CampaignMonth(models.Model):
 
     def __str__(self) -> str:
         return f"Vaccination campaign {self.period:%B %Y}"
+
+
+class ReturnKind(models.TextChoices):
+    FULL = "full", "Full return"
+    UNCHANGED = "unchanged", "Nothing has changed"
+    NIL = "nil", "Nil return"
+
+
+class ReturnSource(models.TextChoices):
+    PORTAL = "portal", "Portal"
+    CSV = "csv", "CSV bulk update"
+    API = "api", "API"
+    EMAIL_LINK = "email_link", "Email link"
+    ASSISTED = "assisted", "Support staff on the provider's behalf"
+
+
+class NilReason(models.TextChoices):
+    NO_SERVICE_USERS = "no_service_users", "There are no people using the service"
+    NO_STAFF = "no_staff", "There are no staff"
+    NOT_REGULATED_ASC = "not_regulated_asc", "We do not provide regulated adult social care here"
+    OTHER = "other", "Another reason"
+
+
+class Return(models.Model):
+    """The head of one obligation: (location, care type, window).
+
+    Each save adds a ReturnVersion; this row points at the newest one and at the newest one
+    saved inside the window (the month's return). Saves lock this row, and ``version_count``
+    is the optimistic-lock token a form carries, so two people saving at once never lose an
+    update.
+    """
+
+    location = models.ForeignKey(
+        "providers.Location", on_delete=models.PROTECT, related_name="returns"
+    )
+    care_type = models.CharField(max_length=16, choices=CareType.choices)
+    window = models.ForeignKey(CollectionWindow, on_delete=models.PROTECT, related_name="returns")
+    version_count = models.PositiveIntegerField(default=0)
+    latest = models.ForeignKey(
+        "returns.ReturnVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    counted = models.ForeignKey(
+        "returns.ReturnVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The latest version saved inside the window: the month's return.",
+    )
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location", "care_type", "window"], name="one_return_per_obligation"
+            )
+        ]
+        indexes = [models.Index(fields=["window", "care_type"])]
+
+    def __str__(self) -> str:
+        return f"{self.location.cqc_id} {self.care_type} {self.window.period_key}"
+
+
+class ReturnVersion(models.Model):
+    """One save of a return: never changed or deleted afterwards."""
+
+    return_head = models.ForeignKey(Return, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16, choices=ReturnKind.choices)
+    nil_reason = models.CharField(max_length=32, choices=NilReason.choices, blank=True)
+    nil_reason_detail = models.CharField(max_length=500, blank=True)
+    answers = models.JSONField(default=dict)
+    dataset_version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=16, choices=ReturnSource.choices)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitter_first_name = models.CharField(max_length=150)
+    submitter_last_name = models.CharField(max_length=150)
+    submitted_at = models.DateTimeField()
+    in_window = models.BooleanField()
+    reference = models.CharField(max_length=20, unique=True)
+    on_behalf_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["return_head", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["return_head", "number"], name="version_number_unique"),
+            models.CheckConstraint(
+                condition=~Q(kind="nil") | ~Q(nil_reason=""),
+                name="nil_return_has_reason",
+                violation_error_message="A nil return needs a reason.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.get_kind_display()})"
+
+    @property
+    def submitter_name(self) -> str:
+        return f"{self.submitter_first_name} {self.submitter_last_name}".strip()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
+from capacity_tracker.lib import clock
 from returns.selectors import window_current_or_next, windows_for_year
 
 
 def start(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
+    now = clock.now()
     window = window_current_or_next(now)
     return render(
         request, "returns/start.html", {"window": window, "window_is_open": window.contains(now)}
@@ -18,7 +18,7 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 def calendar(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
+    today = clock.local_date(clock.now())
     raw = request.GET.get("year", "")
     error = ""
     try:

@@ -44,7 +44,7 @@ def test_sign_in_with_email_lands_on_home_and_wrong_password_shows_error_summary
     )
     assert good.status_code == 302
     assert good.url == reverse("home")
-    assert client.get(reverse("home")).url == reverse("providers:locations")
+    assert client.get(reverse("home")).url == reverse("returns:dashboard")
 
 
 def test_sign_in_locks_after_five_wrong_passwords(client, provider_user):

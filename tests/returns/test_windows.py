@@ -201,7 +201,7 @@ def test_start_page_shows_the_overridden_window_as_such(client, support_user):
         closes_at=london(2026, 12, 16),
         reason="Outage on 14 December",
     )
-    with mock.patch("returns.views.timezone.now", return_value=london(2026, 12, 15, 21, 0)):
+    with mock.patch("capacity_tracker.lib.clock.now", return_value=london(2026, 12, 15, 21, 0)):
         page = client.get(reverse("start")).content.decode()
     assert "The collection for <strong>December 2026</strong> is open now" in page
     assert "Tuesday 15 December 2026" in page
@@ -210,7 +210,7 @@ def test_start_page_shows_the_overridden_window_as_such(client, support_user):
 
 
 def test_start_page_between_windows_names_the_next_one(client):
-    with mock.patch("returns.views.timezone.now", return_value=london(2026, 11, 23, 9, 0)):
+    with mock.patch("capacity_tracker.lib.clock.now", return_value=london(2026, 11, 23, 9, 0)):
         page = client.get(reverse("start")).content.decode()
     assert "The next collection, for <strong>December 2026</strong>" in page
     assert "Tuesday 8 December 2026" in page

@@ -1,0 +1,87 @@
+"""Portal forms. The checking itself is returns.validation, shared with CSV and the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from returns.models import NilReason
+from returns.validation import Dataset, ItemSpec, clean_answers
+
+
+class LenientChoiceField(forms.ChoiceField):
+    """Radios whose wrong values are reported by the shared validation, in its words."""
+
+    def validate(self, value: Any) -> None:
+        return None
+
+
+def _field_for(item: ItemSpec) -> forms.Field:
+    common = {"label": item.label, "help_text": item.help_text, "required": False}
+    if item.kind == "yes_no":
+        return LenientChoiceField(
+            choices=[("yes", "Yes"), ("no", "No")], widget=forms.RadioSelect, **common
+        )
+    if item.kind == "text":
+        return forms.CharField(widget=forms.Textarea, strip=False, **common)
+    return forms.CharField(strip=False, **common)
+
+
+class ReturnForm(forms.Form):
+    based_on = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, dataset: Dataset, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.dataset = dataset
+        for item in dataset.items:
+            self.fields[item.code] = _field_for(item)
+        self.answers: dict[str, Any] = {}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        raw = {code: self.data.get(code, "") for code in self.dataset.codes}
+        result = clean_answers(self.dataset, raw)
+        for code, message in result.errors.items():
+            self.add_error(code, message)
+        self.answers = result.answers
+        return cleaned
+
+    def sections(self) -> list[tuple[str, list[tuple[forms.BoundField, ItemSpec]]]]:
+        return [
+            (name, [(self[item.code], item) for item in items])
+            for name, items in self.dataset.sections()
+        ]
+
+
+class ConfirmForm(forms.Form):
+    based_on = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class NilReturnForm(forms.Form):
+    based_on = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    nil_reason = forms.ChoiceField(
+        label="Why are you making a nil return?",
+        choices=NilReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select why you are making a nil return",
+            "invalid_choice": "Select why you are making a nil return",
+        },
+    )
+    nil_reason_detail = forms.CharField(
+        label="Give details",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea,
+        help_text="Required if you chose another reason.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if (
+            cleaned.get("nil_reason") == NilReason.OTHER
+            and not cleaned.get("nil_reason_detail", "").strip()
+        ):
+            self.add_error("nil_reason_detail", "Enter the reason for the nil return")
+        return cleaned

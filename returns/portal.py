@@ -1,0 +1,337 @@
+"""The provider portal: dashboard, return form, check answers, unchanged, nil, history.
+
+Every page finds its location through providers.access (a location the user may not change
+is a 404), then calls one service. Support staff may use the same pages for any location,
+and must say why they are submitting on the provider's behalf.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from capacity_tracker.lib import clock
+from providers.access import editable_locations, get_location_for, role_of, role_required
+from providers.models import CareType, Location, Role
+from returns.datasets import dataset_for
+from returns.deadlines import Period
+from returns.forms import ConfirmForm, NilReturnForm, ReturnForm
+from returns.models import CollectionWindow, Return, ReturnKind, ReturnSource, ReturnVersion
+from returns.selectors import (
+    dashboard_rows,
+    history_for,
+    latest_opened_window,
+    window_current_or_next,
+)
+from returns.submission import (
+    ReturnInvalid,
+    ReturnNotAllowed,
+    StaleReturn,
+    Submitter,
+    previous_figures,
+    return_save,
+)
+
+PORTAL_ROLES = (Role.PROVIDER, Role.SUPPORT)
+
+
+@dataclass
+class Obligation:
+    location: Location
+    care_type: str
+    window: CollectionWindow
+    head: Return | None
+
+    @property
+    def care_type_label(self) -> str:
+        return CareType(self.care_type).label
+
+    @property
+    def version_count(self) -> int:
+        return self.head.version_count if self.head else 0
+
+    @property
+    def session_key(self) -> str:
+        return f"return-draft:{self.location.pk}:{self.care_type}:{self.window.pk}"
+
+    def url(self, name: str) -> str:
+        return reverse(name, args=[self.window.period_key, self.location.cqc_id, self.care_type])
+
+
+def _obligation(request: HttpRequest, period: str, cqc_id: str, care_type: str) -> Obligation:
+    location = get_location_for(request.user, cqc_id, write=True)
+    if care_type not in location.care_types:
+        raise Http404("This location does not offer that care type.")
+    try:
+        first_day = Period.parse(period).first_day()
+    except ValueError:
+        raise Http404("No such month.") from None
+    window = CollectionWindow.objects.filter(period=first_day).first()
+    if window is None or window.opens_at > clock.now():
+        raise Http404("That collection has not opened.")
+    head = (
+        Return.objects.filter(location=location, care_type=care_type, window=window)
+        .select_related("latest")
+        .first()
+    )
+    return Obligation(location=location, care_type=care_type, window=window, head=head)
+
+
+def _submitter(request: HttpRequest) -> tuple[Submitter, str]:
+    source = ReturnSource.ASSISTED if role_of(request.user) is Role.SUPPORT else ReturnSource.PORTAL
+    return Submitter.of(request.user), source
+
+
+def _context(obligation: Obligation, **extra: Any) -> dict[str, Any]:
+    now = clock.now()
+    return {
+        "obligation": obligation,
+        "window": obligation.window,
+        "window_is_open": obligation.window.contains(now),
+        **extra,
+    }
+
+
+@role_required(*PORTAL_ROLES)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if role_of(request.user) is not Role.PROVIDER:
+        return redirect("providers:locations")  # staff work from a location, not a dashboard
+    now = clock.now()
+    window = latest_opened_window(now)
+    next_window = window_current_or_next(now)
+    rows = dashboard_rows(editable_locations(request.user), window, now)
+    days_left = (window.last_day - clock.local_date(now)).days + 1 if window.contains(now) else None
+    return render(
+        request,
+        "returns/dashboard.html",
+        {
+            "window": window,
+            "window_is_open": window.contains(now),
+            "days_left": days_left,
+            "next_window": next_window if next_window.pk != window.pk else None,
+            "rows": rows,
+            "to_do": sum(1 for row in rows if row.status == "not_started"),
+        },
+    )
+
+
+@role_required(*PORTAL_ROLES)
+def return_form(request: HttpRequest, period: str, cqc_id: str, care_type: str) -> HttpResponse:
+    obligation = _obligation(request, period, cqc_id, care_type)
+    dataset = dataset_for(obligation.window.period_obj, care_type)
+    if request.method == "POST":
+        form = ReturnForm(dataset, request.POST)
+        if form.is_valid():
+            request.session[obligation.session_key] = {
+                "answers": form.answers,
+                "based_on": form.cleaned_data["based_on"],
+            }
+            return redirect(obligation.url("returns:check"))
+    else:
+        draft = request.session.get(obligation.session_key)
+        if draft:
+            initial = dict(draft["answers"])
+            based_on = draft["based_on"]
+        else:
+            previous = (
+                obligation.head.latest if obligation.head and obligation.head.latest else None
+            )
+            if previous is None or previous.kind == ReturnKind.NIL:
+                previous = previous_figures(obligation.location, care_type)
+            initial = dict(previous.answers) if previous else {}
+            based_on = obligation.version_count
+        form = ReturnForm(dataset, initial={**initial, "based_on": based_on})
+    return render(
+        request, "returns/return_form.html", _context(obligation, form=form, dataset=dataset)
+    )
+
+
+def _answer_rows(dataset, answers: dict[str, Any]) -> list[tuple[str, list[tuple[Any, str]]]]:  # type: ignore[no-untyped-def]
+    rows = []
+    for name, items in dataset.sections():
+        shown = []
+        for item in items:
+            value = answers.get(item.code)
+            shown.append((item, "Not answered" if value in (None, "") else str(value).capitalize()))
+        rows.append((name, shown))
+    return rows
+
+
+@role_required(*PORTAL_ROLES)
+def check_answers(request: HttpRequest, period: str, cqc_id: str, care_type: str) -> HttpResponse:
+    obligation = _obligation(request, period, cqc_id, care_type)
+    draft = request.session.get(obligation.session_key)
+    if not draft:
+        return redirect(obligation.url("returns:form"))
+    dataset = dataset_for(obligation.window.period_obj, care_type)
+    submitter, source = _submitter(request)
+    error = ""
+    if request.method == "POST":
+        reason = request.POST.get("on_behalf_reason", "")
+        try:
+            version = return_save(
+                submitter=submitter,
+                location=obligation.location,
+                care_type=care_type,
+                window=obligation.window,
+                kind=ReturnKind.FULL,
+                source=source,
+                now=clock.now(),
+                answers=draft["answers"],
+                based_on=int(draft["based_on"]),
+                on_behalf_reason=reason,
+            )
+        except StaleReturn as exc:
+            return render(
+                request,
+                "returns/conflict.html",
+                _context(
+                    obligation,
+                    theirs=exc.latest,
+                    their_rows=_answer_rows(dataset, exc.latest.answers) if exc.latest else [],
+                    mine=_answer_rows(dataset, draft["answers"]),
+                ),
+                status=409,
+            )
+        except (ReturnInvalid, ReturnNotAllowed) as exc:
+            error = str(exc)
+        else:
+            del request.session[obligation.session_key]
+            return redirect("returns:saved", reference=version.reference)
+    return render(
+        request,
+        "returns/check_answers.html",
+        _context(
+            obligation,
+            sections=_answer_rows(dataset, draft["answers"]),
+            on_behalf=source == ReturnSource.ASSISTED,
+            error=error,
+        ),
+        status=400 if error else 200,
+    )
+
+
+@role_required(*PORTAL_ROLES)
+def use_my_figures(request: HttpRequest, period: str, cqc_id: str, care_type: str) -> HttpResponse:
+    """After a conflict: the person has seen both and chooses to save theirs on top."""
+    if request.method != "POST":
+        raise Http404
+    obligation = _obligation(request, period, cqc_id, care_type)
+    draft = request.session.get(obligation.session_key)
+    if not draft:
+        return redirect(obligation.url("returns:form"))
+    draft["based_on"] = obligation.version_count
+    request.session[obligation.session_key] = draft
+    return redirect(obligation.url("returns:check"))
+
+
+@role_required(*PORTAL_ROLES)
+def unchanged(request: HttpRequest, period: str, cqc_id: str, care_type: str) -> HttpResponse:
+    obligation = _obligation(request, period, cqc_id, care_type)
+    dataset = dataset_for(obligation.window.period_obj, care_type)
+    previous = previous_figures(obligation.location, care_type)
+    submitter, source = _submitter(request)
+    error = ""
+    if request.method == "POST":
+        form = ConfirmForm(request.POST)
+        if form.is_valid():
+            try:
+                version = return_save(
+                    submitter=submitter,
+                    location=obligation.location,
+                    care_type=care_type,
+                    window=obligation.window,
+                    kind=ReturnKind.UNCHANGED,
+                    source=source,
+                    now=clock.now(),
+                    based_on=form.cleaned_data["based_on"],
+                    on_behalf_reason=request.POST.get("on_behalf_reason", ""),
+                )
+            except StaleReturn:
+                error = "Someone else saved this return while you were looking at it. Check the figures below again."
+                obligation = _obligation(request, period, cqc_id, care_type)
+                previous = previous_figures(obligation.location, care_type)
+            except (ReturnInvalid, ReturnNotAllowed) as exc:
+                error = str(exc)
+            else:
+                return redirect("returns:saved", reference=version.reference)
+        else:
+            error = "Something went wrong with the form. Try again."
+    return render(
+        request,
+        "returns/unchanged.html",
+        _context(
+            obligation,
+            previous=previous,
+            sections=_answer_rows(dataset, previous.answers) if previous else [],
+            on_behalf=source == ReturnSource.ASSISTED,
+            error=error,
+        ),
+        status=400 if error else 200,
+    )
+
+
+@role_required(*PORTAL_ROLES)
+def nil_return(request: HttpRequest, period: str, cqc_id: str, care_type: str) -> HttpResponse:
+    obligation = _obligation(request, period, cqc_id, care_type)
+    submitter, source = _submitter(request)
+    error = ""
+    if request.method == "POST":
+        form = NilReturnForm(request.POST)
+        if form.is_valid():
+            try:
+                version = return_save(
+                    submitter=submitter,
+                    location=obligation.location,
+                    care_type=care_type,
+                    window=obligation.window,
+                    kind=ReturnKind.NIL,
+                    source=source,
+                    now=clock.now(),
+                    nil_reason=form.cleaned_data["nil_reason"],
+                    nil_reason_detail=form.cleaned_data["nil_reason_detail"],
+                    based_on=form.cleaned_data["based_on"],
+                    on_behalf_reason=request.POST.get("on_behalf_reason", ""),
+                )
+            except StaleReturn:
+                error = "Someone else saved this return while you were filling this in. Check it and try again."
+                obligation = _obligation(request, period, cqc_id, care_type)
+                form = NilReturnForm(initial={"based_on": obligation.version_count})
+            except (ReturnInvalid, ReturnNotAllowed) as exc:
+                error = str(exc)
+            else:
+                return redirect("returns:saved", reference=version.reference)
+    else:
+        form = NilReturnForm(initial={"based_on": obligation.version_count})
+    return render(
+        request,
+        "returns/nil_return.html",
+        _context(obligation, form=form, on_behalf=source == ReturnSource.ASSISTED, error=error),
+        status=400 if (error or form.errors) else 200,
+    )
+
+
+@role_required(*PORTAL_ROLES)
+def saved(request: HttpRequest, reference: str) -> HttpResponse:
+    version = (
+        ReturnVersion.objects.filter(
+            reference=reference, return_head__location__in=editable_locations(request.user)
+        )
+        .select_related("return_head__location", "return_head__window")
+        .first()
+    )
+    if version is None:
+        raise Http404("No return with that reference that you can see.")
+    return render(request, "returns/saved.html", {"version": version, "head": version.return_head})
+
+
+@role_required(Role.PROVIDER, Role.SUPPORT, Role.CASEWORKER, Role.ANALYST)
+def history(request: HttpRequest, cqc_id: str) -> HttpResponse:
+    location = get_location_for(request.user, cqc_id)
+    return render(
+        request, "returns/history.html", {"location": location, "versions": history_for(location)}
+    )

@@ -1,0 +1,218 @@
+"""Saving a return: the one write path for the portal, CSV, API, email link and support staff.
+
+Every save is a new ReturnVersion under a locked Return head, so two people saving at once
+never overwrite each other: the second save names the version it started from and gets
+``StaleReturn`` when someone else saved in between.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from providers.audit import audit_record
+from providers.models import Location, User
+from returns.datasets import dataset_for
+from returns.models import (
+    CollectionWindow,
+    NilReason,
+    Return,
+    ReturnKind,
+    ReturnSource,
+    ReturnVersion,
+)
+from returns.validation import clean_answers
+
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
+
+
+class ReturnError(Exception):
+    """The save was refused; nothing was written."""
+
+
+class ReturnInvalid(ReturnError):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+class ReturnNotAllowed(ReturnError):
+    pass
+
+
+class StaleReturn(ReturnError):
+    """Someone saved this return after the person started editing it."""
+
+    def __init__(self, latest: ReturnVersion | None):
+        super().__init__("This return changed since you opened it.")
+        self.latest = latest
+
+
+@dataclass(frozen=True)
+class Submitter:
+    user: User | None
+    first_name: str
+    last_name: str
+
+    @classmethod
+    def of(cls, user: User) -> Submitter:
+        return cls(user=user, first_name=user.first_name, last_name=user.last_name)
+
+
+def new_reference(window: CollectionWindow) -> str:
+    code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+    return f"{window.period:%y%m}-{code}"
+
+
+def previous_figures(location: Location, care_type: str) -> ReturnVersion | None:
+    """The newest return with figures (full or unchanged) for this location and care type."""
+    return (
+        ReturnVersion.objects.filter(
+            return_head__location=location,
+            return_head__care_type=care_type,
+            kind__in=[ReturnKind.FULL, ReturnKind.UNCHANGED],
+        )
+        .select_related("return_head__window")
+        .order_by("-submitted_at", "-pk")
+        .first()
+    )
+
+
+def _prepare(
+    *,
+    kind: str,
+    location: Location,
+    care_type: str,
+    window: CollectionWindow,
+    answers: dict[str, Any] | None,
+    nil_reason: str,
+    nil_reason_detail: str,
+) -> tuple[dict[str, Any], int]:
+    if care_type not in location.care_types:
+        raise ReturnNotAllowed(
+            f"{location.name} does not offer {care_type.replace('_', ' ')} services."
+        )
+    dataset = dataset_for(window.period_obj, care_type)
+    if kind == ReturnKind.FULL:
+        cleaned = clean_answers(dataset, answers or {})
+        if not cleaned.is_valid:
+            raise ReturnInvalid(cleaned.errors)
+        return cleaned.answers, dataset.version_id  # type: ignore[return-value]
+    if kind == ReturnKind.UNCHANGED:
+        previous = previous_figures(location, care_type)
+        if previous is None:
+            raise ReturnNotAllowed(
+                "There are no earlier figures to confirm for this location. Fill in the return instead."
+            )
+        # The questions may have changed since: the old figures must still answer them all.
+        cleaned = clean_answers(
+            dataset, {k: "" if v is None else str(v) for k, v in previous.answers.items()}
+        )
+        if not cleaned.is_valid:
+            raise ReturnNotAllowed(
+                "The questions have changed since your last return, so it cannot be confirmed "
+                "as unchanged. Fill in the return instead."
+            )
+        return cleaned.answers, dataset.version_id  # type: ignore[return-value]
+    if kind == ReturnKind.NIL:
+        if nil_reason not in NilReason.values:
+            raise ReturnInvalid({"nil_reason": "Select why you are making a nil return"})
+        if nil_reason == NilReason.OTHER and not nil_reason_detail.strip():
+            raise ReturnInvalid({"nil_reason_detail": "Enter the reason for the nil return"})
+        return {}, dataset.version_id  # type: ignore[return-value]
+    raise ReturnNotAllowed(f"Unknown return kind {kind!r}.")
+
+
+def return_save(
+    *,
+    submitter: Submitter,
+    location: Location,
+    care_type: str,
+    window: CollectionWindow,
+    kind: str,
+    source: str,
+    now: datetime.datetime,
+    answers: dict[str, Any] | None = None,
+    nil_reason: str = "",
+    nil_reason_detail: str = "",
+    based_on: int | None = None,
+    on_behalf_reason: str = "",
+) -> ReturnVersion:
+    """Check and save one version. ``based_on`` is the version count the person started from;
+    pass None only where no one edited a form (a CSV row, an email link confirmation)."""
+    if source not in ReturnSource.values:
+        raise ReturnNotAllowed(f"Unknown source {source!r}.")
+    if source == ReturnSource.ASSISTED and not on_behalf_reason.strip():
+        raise ReturnInvalid({"on_behalf_reason": "Enter why you are submitting for the provider"})
+    if now < window.opens_at:
+        raise ReturnNotAllowed(f"The collection for {window.label} has not opened yet.")
+    clean, dataset_version_id = _prepare(
+        kind=kind,
+        location=location,
+        care_type=care_type,
+        window=window,
+        answers=answers,
+        nil_reason=nil_reason,
+        nil_reason_detail=nil_reason_detail,
+    )
+    with transaction.atomic():
+        head = _locked_head(location, care_type, window)
+        if based_on is not None and head.version_count != based_on:
+            raise StaleReturn(head.latest)
+        in_window = window.contains(now)
+        version = ReturnVersion.objects.create(
+            return_head=head,
+            number=head.version_count + 1,
+            kind=kind,
+            nil_reason=nil_reason if kind == ReturnKind.NIL else "",
+            nil_reason_detail=nil_reason_detail.strip() if kind == ReturnKind.NIL else "",
+            answers=clean,
+            dataset_version_id=dataset_version_id,
+            source=source,
+            submitted_by=submitter.user,
+            submitter_first_name=submitter.first_name,
+            submitter_last_name=submitter.last_name,
+            submitted_at=now,
+            in_window=in_window,
+            reference=new_reference(window),
+            on_behalf_reason=on_behalf_reason.strip(),
+        )
+        head.version_count = version.number
+        head.latest = version
+        if in_window:
+            head.counted = version
+        head.updated_at = now
+        head.save(update_fields=["version_count", "latest", "counted", "updated_at"])
+        audit_record(
+            actor=submitter.user,
+            actor_label=None
+            if submitter.user
+            else f"{submitter.first_name} {submitter.last_name} (email link)",
+            action=f"returns.return.{kind}",
+            target=head,
+            reason=on_behalf_reason,
+            data={
+                "reference": version.reference,
+                "number": version.number,
+                "source": source,
+                "in_window": in_window,
+            },
+        )
+    return version
+
+
+def _locked_head(location: Location, care_type: str, window: CollectionWindow) -> Return:
+    lookup = {"location": location, "care_type": care_type, "window": window}
+    head = Return.objects.select_for_update().filter(**lookup).first()
+    if head is None:
+        try:
+            with transaction.atomic():  # a savepoint: losing the race to create is not an error
+                return Return.objects.create(**lookup)  # our new row is locked until commit
+        except IntegrityError:
+            head = Return.objects.select_for_update().get(**lookup)
+    head.location, head.window = location, window  # already loaded: spare the audit two queries
+    return head
