@@ -177,6 +177,41 @@ PROVIDERS: list[tuple[str, str, str, list[DemoLocation]]] = [
 ]
 
 DORMANT_LOCATION = "1-1000000042"
+NEVER_RETURNS = "1-101000005"  # Thames Community Care: shows breaches once enforcement exists
+
+
+def demo_answers(location: Location, care_type: str) -> dict[str, str]:
+    if care_type == "home_care":
+        people = location.people_using_service or 50
+        return {
+            "people_receiving_care": str(people),
+            "staff_direct_care": str(max(people // 2, 1)),
+            "staff_direct_non_care": "4",
+            "staff_agency": "2",
+            "staff_absent_covid": "1",
+        }
+    places = location.registered_places or 20
+    occupied = max(places - 3, 0)
+    return {
+        "beds_max_capacity": str(places),
+        "beds_occupied": str(occupied),
+        "beds_vacant_reserved": "1" if places - occupied >= 1 else "0",
+        "beds_vacant_accepting": str(max(places - occupied - 1, 0)),
+        "staff_direct_nurses": "4",
+        "staff_direct_care": str(places),
+        "staff_direct_non_care": "8",
+        "staff_agency_nurses": "1",
+        "staff_agency_care": "2",
+        "staff_agency_non_care": "0",
+        "absent_direct_nurses": "0",
+        "absent_direct_care": "1",
+        "absent_direct_non_care": "0",
+        "absent_agency_nurses": "0",
+        "absent_agency_care": "0",
+        "absent_agency_non_care": "0",
+        "visiting_possible": "yes",
+        "visiting_reason": "",
+    }
 
 
 class Command(BaseCommand):
@@ -187,6 +222,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             self._world(today)
             users = self._users()
+            self._history()
         self.stdout.write(
             self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/sign-in/")
         )
@@ -246,6 +282,62 @@ class Command(BaseCommand):
                 effective_from=today - datetime.timedelta(days=75),
                 reason="Demo data: no people using the service while the annexe is refurbished",
             )
+
+    def _history(self) -> None:
+        """Three months of returns, through the real save path (returns sits above providers,
+        so it is imported here, in the command, not by the providers app itself)."""
+        from capacity_tracker.lib import clock
+        from returns.deadlines import Period
+        from returns.models import CollectionWindow, ReturnVersion
+        from returns.services import windows_ensure, windows_ensure_ahead
+        from returns.submission import Submitter, return_save
+
+        now = clock.now()
+        windows_ensure_ahead(now=now)
+        this_month = Period.of(clock.local_date(now))
+        windows_ensure(
+            periods=[
+                this_month.previous().previous().previous(),
+                this_month.previous().previous(),
+                this_month.previous(),
+            ]
+        )
+        opened = list(CollectionWindow.objects.filter(opens_at__lte=now).order_by("-period")[:4])
+        past = [w for w in opened if w.closes_at <= now][:3]
+        manager = User.objects.get(email="manager@meadowbank.example")
+        brightside = User.objects.get(email="manager@brightside.example")
+        locations = Location.objects.exclude(provider__cqc_id=NEVER_RETURNS).exclude(
+            cqc_id=DORMANT_LOCATION
+        )
+        for index, window in enumerate(reversed(past)):
+            for location in locations.select_related("provider"):
+                for care_type in location.care_types:
+                    if ReturnVersion.objects.filter(
+                        return_head__location=location,
+                        return_head__care_type=care_type,
+                        return_head__window=window,
+                    ).exists():
+                        continue
+                    late = location.cqc_id == "1-1000000021" and index == len(past) - 1
+                    when = (
+                        window.closes_at + datetime.timedelta(days=2)
+                        if late
+                        else window.opens_at + datetime.timedelta(days=5, hours=20)
+                    )
+                    user = brightside if location.provider.cqc_id == "1-101000002" else manager
+                    kind = "full" if index == 0 else "unchanged"
+                    return_save(
+                        submitter=Submitter(
+                            user=user, first_name=user.first_name, last_name=user.last_name
+                        ),
+                        location=location,
+                        care_type=care_type,
+                        window=window,
+                        kind=kind,
+                        source="portal",
+                        now=when,
+                        answers=demo_answers(location, care_type) if kind == "full" else None,
+                    )
 
     def _users(self) -> list[tuple[str, str]]:
         meadowbank = Provider.objects.get(cqc_id="1-101000001")
