@@ -22,6 +22,7 @@ from tests.factories import (
     ProviderUserFactory,
     SupportUserFactory,
 )
+from tests.portal_data import GOOD_CARE_HOME
 
 pytestmark = pytest.mark.django_db
 
@@ -29,26 +30,7 @@ IN_WINDOW = datetime.datetime(2026, 12, 10, 21, 0, tzinfo=LONDON)  # 9pm, window
 AFTER_WINDOW = datetime.datetime(2026, 12, 20, 9, 0, tzinfo=LONDON)
 PERIOD = "2026-12"
 
-GOOD = {
-    "beds_max_capacity": "40",
-    "beds_occupied": "35",
-    "beds_vacant_reserved": "1",
-    "beds_vacant_accepting": "4",
-    "staff_direct_nurses": "6",
-    "staff_direct_care": "30",
-    "staff_direct_non_care": "10",
-    "staff_agency_nurses": "1",
-    "staff_agency_care": "3",
-    "staff_agency_non_care": "0",
-    "absent_direct_nurses": "0",
-    "absent_direct_care": "2",
-    "absent_direct_non_care": "0",
-    "absent_agency_nurses": "0",
-    "absent_agency_care": "0",
-    "absent_agency_non_care": "0",
-    "visiting_possible": "yes",
-    "visiting_reason": "",
-}
+GOOD = GOOD_CARE_HOME
 
 
 @pytest.fixture(autouse=True)
@@ -320,7 +302,8 @@ def test_second_person_saving_the_same_return_sees_both_versions(provider, locat
     assert Return.objects.get().version_count == 2
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: put back the migrations' reference data after the flush.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_simultaneous_saves_never_lose_an_update(provider_user, location):
     windows_ensure_ahead(now=datetime.datetime(2026, 10, 1, tzinfo=LONDON))
     window = december()

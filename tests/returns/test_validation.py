@@ -12,6 +12,7 @@ from returns.datasets import dataset_for
 from returns.deadlines import Period
 from returns.models import CampaignMonth, DataItem, DatasetVersion
 from returns.validation import clean_answers
+from tests.portal_data import GOOD_CARE_HOME
 
 pytestmark = pytest.mark.django_db
 
@@ -20,26 +21,7 @@ NOV_2026 = Period(2026, 11)
 
 
 def good_care_home() -> dict[str, str]:
-    return {
-        "beds_max_capacity": "40",
-        "beds_occupied": "35",
-        "beds_vacant_reserved": "1",
-        "beds_vacant_accepting": "4",
-        "staff_direct_nurses": "6",
-        "staff_direct_care": "30",
-        "staff_direct_non_care": "10",
-        "staff_agency_nurses": "1",
-        "staff_agency_care": "3",
-        "staff_agency_non_care": "0",
-        "absent_direct_nurses": "0",
-        "absent_direct_care": "2",
-        "absent_direct_non_care": "0",
-        "absent_agency_nurses": "0",
-        "absent_agency_care": "0",
-        "absent_agency_non_care": "0",
-        "visiting_possible": "yes",
-        "visiting_reason": "",
-    }
+    return dict(GOOD_CARE_HOME)
 
 
 def test_shipped_version_is_loaded_with_both_care_types():
