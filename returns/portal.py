@@ -86,6 +86,22 @@ def _submitter(request: HttpRequest) -> tuple[Submitter, str]:
     return Submitter.of(request.user), source
 
 
+def _save(request: HttpRequest, obligation: Obligation, kind: str, **fields: Any) -> ReturnVersion:
+    """One call of the save service on behalf of the signed-in person; raises its errors."""
+    submitter, source = _submitter(request)
+    return return_save(
+        submitter=submitter,
+        location=obligation.location,
+        care_type=obligation.care_type,
+        window=obligation.window,
+        kind=kind,
+        source=source,
+        now=clock.now(),
+        on_behalf_reason=request.POST.get("on_behalf_reason", ""),
+        **fields,
+    )
+
+
 def _context(obligation: Obligation, **extra: Any) -> dict[str, Any]:
     now = clock.now()
     return {
@@ -168,22 +184,16 @@ def check_answers(request: HttpRequest, period: str, cqc_id: str, care_type: str
     if not draft:
         return redirect(obligation.url("returns:form"))
     dataset = dataset_for(obligation.window.period_obj, care_type)
-    submitter, source = _submitter(request)
+    on_behalf = _submitter(request)[1] == ReturnSource.ASSISTED
     error = ""
     if request.method == "POST":
-        reason = request.POST.get("on_behalf_reason", "")
         try:
-            version = return_save(
-                submitter=submitter,
-                location=obligation.location,
-                care_type=care_type,
-                window=obligation.window,
-                kind=ReturnKind.FULL,
-                source=source,
-                now=clock.now(),
+            version = _save(
+                request,
+                obligation,
+                ReturnKind.FULL,
                 answers=draft["answers"],
                 based_on=int(draft["based_on"]),
-                on_behalf_reason=reason,
             )
         except StaleReturn as exc:
             return render(
@@ -208,7 +218,7 @@ def check_answers(request: HttpRequest, period: str, cqc_id: str, care_type: str
         _context(
             obligation,
             sections=_answer_rows(dataset, draft["answers"]),
-            on_behalf=source == ReturnSource.ASSISTED,
+            on_behalf=on_behalf,
             error=error,
         ),
         status=400 if error else 200,
@@ -234,22 +244,17 @@ def unchanged(request: HttpRequest, period: str, cqc_id: str, care_type: str) ->
     obligation = _obligation(request, period, cqc_id, care_type)
     dataset = dataset_for(obligation.window.period_obj, care_type)
     previous = previous_figures(obligation.location, care_type)
-    submitter, source = _submitter(request)
+    on_behalf = _submitter(request)[1] == ReturnSource.ASSISTED
     error = ""
     if request.method == "POST":
         form = ConfirmForm(request.POST)
         if form.is_valid():
             try:
-                version = return_save(
-                    submitter=submitter,
-                    location=obligation.location,
-                    care_type=care_type,
-                    window=obligation.window,
-                    kind=ReturnKind.UNCHANGED,
-                    source=source,
-                    now=clock.now(),
+                version = _save(
+                    request,
+                    obligation,
+                    ReturnKind.UNCHANGED,
                     based_on=form.cleaned_data["based_on"],
-                    on_behalf_reason=request.POST.get("on_behalf_reason", ""),
                 )
             except StaleReturn:
                 error = "Someone else saved this return while you were looking at it. Check the figures below again."
@@ -268,7 +273,7 @@ def unchanged(request: HttpRequest, period: str, cqc_id: str, care_type: str) ->
             obligation,
             previous=previous,
             sections=_answer_rows(dataset, previous.answers) if previous else [],
-            on_behalf=source == ReturnSource.ASSISTED,
+            on_behalf=on_behalf,
             error=error,
         ),
         status=400 if error else 200,
@@ -278,24 +283,19 @@ def unchanged(request: HttpRequest, period: str, cqc_id: str, care_type: str) ->
 @role_required(*PORTAL_ROLES)
 def nil_return(request: HttpRequest, period: str, cqc_id: str, care_type: str) -> HttpResponse:
     obligation = _obligation(request, period, cqc_id, care_type)
-    submitter, source = _submitter(request)
+    on_behalf = _submitter(request)[1] == ReturnSource.ASSISTED
     error = ""
     if request.method == "POST":
         form = NilReturnForm(request.POST)
         if form.is_valid():
             try:
-                version = return_save(
-                    submitter=submitter,
-                    location=obligation.location,
-                    care_type=care_type,
-                    window=obligation.window,
-                    kind=ReturnKind.NIL,
-                    source=source,
-                    now=clock.now(),
+                version = _save(
+                    request,
+                    obligation,
+                    ReturnKind.NIL,
                     nil_reason=form.cleaned_data["nil_reason"],
                     nil_reason_detail=form.cleaned_data["nil_reason_detail"],
                     based_on=form.cleaned_data["based_on"],
-                    on_behalf_reason=request.POST.get("on_behalf_reason", ""),
                 )
             except StaleReturn:
                 error = "Someone else saved this return while you were filling this in. Check it and try again."
@@ -310,7 +310,7 @@ def nil_return(request: HttpRequest, period: str, cqc_id: str, care_type: str) -
     return render(
         request,
         "returns/nil_return.html",
-        _context(obligation, form=form, on_behalf=source == ReturnSource.ASSISTED, error=error),
+        _context(obligation, form=form, on_behalf=on_behalf, error=error),
         status=400 if (error or form.errors) else 200,
     )
 
