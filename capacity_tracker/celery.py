@@ -1,8 +1,8 @@
 """The Celery app and the whole beat schedule, in code.
 
-Beat only triggers. Every scheduled task is a short "tick" that looks at the database and does
-what is due, so a tick that runs twice, late, or after days of outage does what is owed once.
-Run exactly one beat process (see README, "Deployment").
+Beat only triggers. Every scheduled job is a short "tick" that looks at the database and does
+what is due (capacity_tracker/schedule.py), so a tick that runs twice, late, or after days of
+outage does what is owed once. Run exactly one beat process (see README, "Deployment").
 """
 
 from __future__ import annotations
@@ -18,15 +18,20 @@ app = Celery("capacity_tracker")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Times are UTC (CELERY_TIMEZONE). The ticks are idempotent, so running them often is cheap
-# insurance against a missed tick; none of them depends on running at an exact minute.
+
+def _job(name: str, schedule: crontab) -> dict[str, object]:
+    return {"task": "capacity_tracker.tasks.run_job", "schedule": schedule, "args": (name,)}
+
+
+# Times are UTC (CELERY_TIMEZONE). Each job works out what is due from the database, so the
+# exact minute does not matter and a missed tick is caught up by the next one; running them
+# every few minutes is cheap insurance. The window opens at 00:00 London time (23:00 UTC in
+# summer), so the open emails go out within ten minutes of it, whatever the clocks do.
 app.conf.beat_schedule = {
-    "ensure-collection-windows": {
-        "task": "returns.tasks.ensure_windows",
-        "schedule": crontab(minute=7),  # hourly; a no-op once the rows exist
-    },
-    "heartbeat": {
-        "task": "capacity_tracker.tasks.heartbeat",
-        "schedule": crontab(minute="*/5"),
-    },
+    "ensure-windows": _job("ensure_windows", crontab(minute=7)),
+    "window-open-emails": _job("window_open_emails", crontab(minute="*/10")),
+    "reminder-emails": _job("reminder_emails", crontab(minute="*/10")),
+    "onboarding-emails": _job("onboarding_emails", crontab(minute=15, hour=8)),
+    "send-emails": _job("send_emails", crontab(minute="*")),
+    "heartbeat": {"task": "capacity_tracker.tasks.heartbeat", "schedule": crontab(minute="*/5")},
 }

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "returns",
     "enforcement",
     "dissemination",
+    "capacity_tracker",  # the site itself: run_scheduled and other cross-app commands
 ]
 
 MIDDLEWARE = [
@@ -218,6 +219,14 @@ if not _email_url:
         "EMAIL_URL must be set when DEBUG is off (smtp://user:pass@host:587)."
     )
 globals().update(environ.Env.email_url_config(_email_url))
+# GOV.UK Notify: used instead of EMAIL_URL when a key is set. Template IDs as JSON, e.g.
+# NOTIFY_TEMPLATE_IDS={"window_open": "uuid", "reminder_48h": "uuid", ...}
+NOTIFY_API_KEY = env.str("NOTIFY_API_KEY", default="")
+NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
+NOTIFY_TEMPLATE_IDS: dict[str, str] = env.json("NOTIFY_TEMPLATE_IDS", default={})
+# Notify's limit is 3,000 a minute per service; stay well below it.
+EMAIL_MAX_PER_MINUTE = strict_int(env, "EMAIL_MAX_PER_MINUTE", default=2400, minimum=1)
+EMAIL_MAX_ATTEMPTS = strict_int(env, "EMAIL_MAX_ATTEMPTS", default=8, minimum=1)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@asc-collection.example")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

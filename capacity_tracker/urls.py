@@ -26,5 +26,6 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("providers.urls")),
     path("", include("returns.urls")),
+    path("", include("returns.email_urls")),
     path("admin/", admin.site.urls),
 ]

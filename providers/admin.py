@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserCreationForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 from providers import services
 from providers.models import (
@@ -16,10 +18,12 @@ from providers.models import (
     LocalAuthority,
     Location,
     LocationStatusChange,
+    OutboundEmail,
     Provider,
     Region,
     User,
 )
+from providers.outbox import outbox_resend
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -209,3 +213,67 @@ class AuditEventAdmin(ReadOnlyAdmin):
 class CqcImportAdmin(ReadOnlyAdmin):
     list_display = ["run_at", "file_name", "full_extract", "as_of", "run_by", "counts"]
     search_fields = ["file_name", "sha256"]
+
+
+class ResendForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why it is being sent again (recorded with the new email).",
+    )
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "kind",
+        "scope",
+        "recipient",
+        "location",
+        "status",
+        "attempts",
+        "sent_at",
+    ]
+    list_filter = ["status", "kind", "scope"]
+    search_fields = ["recipient", "location__name", "location__cqc_id", "provider_reference"]
+    list_select_related = ["location"]
+    date_hierarchy = "created_at"
+    actions = ["resend"]
+    readonly_fields = [f.name for f in OutboundEmail._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return request.method == "GET" and super().has_view_permission(request, obj)
+
+    @admin.action(description="Resend selected emails (asks for a reason)")
+    def resend(
+        self, request: HttpRequest, queryset: QuerySet[OutboundEmail]
+    ) -> TemplateResponse | None:
+        if "apply" in request.POST:
+            form = ResendForm(request.POST)
+            if form.is_valid():
+                for email in queryset:
+                    outbox_resend(
+                        actor=request.user, email_id=email.pk, reason=form.cleaned_data["reason"]
+                    )
+                self.message_user(
+                    request, f"{queryset.count()} email(s) queued again.", messages.SUCCESS
+                )
+                return None
+        else:
+            form = ResendForm()
+        return TemplateResponse(
+            request,
+            "admin/providers/resend_emails.html",
+            {
+                **self.admin_site.each_context(request),
+                "emails": queryset,
+                "form": form,
+                "title": "Resend emails",
+            },
+        )

@@ -382,3 +382,75 @@ class CqcImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} at {self.run_at:%Y-%m-%d %H:%M}"
+
+
+class OutboundEmail(models.Model):
+    """The outbox: every email is a row before it is sent.
+
+    The unique key (kind, scope, location, recipient) means a job that runs twice, late, or
+    in two workers at once can never create, and so never send, the same email twice. A
+    resend is a new row that points at the original. ``scope`` names what the email is about
+    without this app knowing about windows or cases: a period ("2026-12"), "onboarding", or
+    an enforcement case reference.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    kind = models.CharField(max_length=40)
+    scope = models.CharField(max_length=40)
+    location = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.PROTECT, related_name="emails"
+    )
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
+    )
+    recipient = models.EmailField()
+    template = models.CharField(max_length=100)
+    personalisation = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    provider_reference = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    link_used_at = models.DateTimeField(null=True, blank=True)
+    resend_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="resends"
+    )
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "email"
+        constraints = [
+            models.UniqueConstraint(
+                "kind",
+                "scope",
+                "location",
+                Lower("recipient"),
+                condition=Q(resend_of__isnull=True),
+                name="email_once_per_kind_scope_location_recipient",
+            )
+        ]
+        indexes = [
+            # The send task's claim query: only queued rows, oldest due first.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="queued"),
+                name="email_queued_due",
+            ),
+            models.Index(fields=["scope", "kind"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.scope} to {self.recipient} ({self.status})"

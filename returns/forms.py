@@ -58,8 +58,7 @@ class ConfirmForm(forms.Form):
     based_on = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
-class NilReturnForm(forms.Form):
-    based_on = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+class NilReasonForm(forms.Form):
     nil_reason = forms.ChoiceField(
         label="Why are you making a nil return?",
         choices=NilReason.choices,
@@ -85,3 +84,7 @@ class NilReturnForm(forms.Form):
         ):
             self.add_error("nil_reason_detail", "Enter the reason for the nil return")
         return cleaned
+
+
+class NilReturnForm(NilReasonForm):
+    based_on = forms.IntegerField(widget=forms.HiddenInput, min_value=0)

@@ -7,6 +7,13 @@ import pytest
 from capacity_tracker.celery import app
 
 
+def test_every_job_in_the_schedule_module_is_on_beat():
+    from capacity_tracker.schedule import JOBS
+
+    on_beat = {entry.get("args", (None,))[0] for entry in app.conf.beat_schedule.values()}
+    assert {job.name for job in JOBS} <= on_beat
+
+
 def test_every_scheduled_task_is_registered_with_the_worker():
     app.loader.import_default_modules()
     registered = set(app.tasks.keys())
@@ -18,5 +25,5 @@ def test_every_scheduled_task_is_registered_with_the_worker():
 def test_every_scheduled_task_runs_synchronously():
     app.loader.import_default_modules()
     for entry in app.conf.beat_schedule.values():
-        result = app.tasks[entry["task"]].apply()
+        result = app.tasks[entry["task"]].apply(args=entry.get("args", ()))
         assert result.successful(), result.traceback

@@ -1,0 +1,109 @@
+"""The one way out for email: Django's mail backend (console, file or SMTP from EMAIL_URL)
+or GOV.UK Notify when NOTIFY_API_KEY is set. Imports no app.
+
+Callers pass a template name, the recipient and the personalisation. With Notify the template
+lives in Notify (its ID comes from settings); otherwise the text comes from
+templates/emails/<name>.txt, whose first line is the subject.
+
+Errors are sorted into temporary (try again later: timeouts, 429, 5xx) and permanent (a bad
+address, a missing template): the outbox retries the first and gives up on the second.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+
+
+class TemporaryFailure(Exception):
+    pass
+
+
+class PermanentFailure(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Sent:
+    provider_reference: str
+
+
+def render(template: str, personalisation: dict[str, Any]) -> tuple[str, str]:
+    text = render_to_string(f"emails/{template}.txt", personalisation).strip()
+    subject, _, body = text.partition("\n")
+    return subject.strip(), body.strip() + "\n"
+
+
+def send(*, template: str, recipient: str, personalisation: dict[str, Any], reference: str) -> Sent:
+    if settings.NOTIFY_API_KEY:
+        return _send_notify(template, recipient, personalisation, reference)
+    return _send_django(template, recipient, personalisation, reference)
+
+
+def _send_django(
+    template: str, recipient: str, personalisation: dict[str, Any], reference: str
+) -> Sent:
+    subject, body = render(template, personalisation)
+    message = EmailMessage(
+        subject=subject, body=body, to=[recipient], headers={"X-Reference": reference}
+    )
+    try:
+        message.send(fail_silently=False)
+    except (OSError, TimeoutError) as exc:  # SMTP down, refused, DNS: all worth retrying
+        raise TemporaryFailure(f"{exc.__class__.__name__}: {exc}") from exc
+    return Sent(provider_reference=f"django:{reference}")
+
+
+def _send_notify(
+    template: str, recipient: str, personalisation: dict[str, Any], reference: str
+) -> Sent:
+    from notifications_python_client.errors import APIError
+    from notifications_python_client.notifications import NotificationsAPIClient
+
+    template_id = settings.NOTIFY_TEMPLATE_IDS.get(template)
+    if not template_id:
+        raise PermanentFailure(
+            f"No Notify template ID is set for {template!r} (NOTIFY_TEMPLATE_IDS)."
+        )
+    client = NotificationsAPIClient(
+        settings.NOTIFY_API_KEY, base_url=settings.NOTIFY_BASE_URL, timeout=20
+    )
+    # Notify's personalisation values must be strings or lists.
+    values = {
+        k: v if isinstance(v, list) else ("" if v is None else str(v))
+        for k, v in personalisation.items()
+    }
+    try:
+        response = client.send_email_notification(
+            email_address=recipient,
+            template_id=template_id,
+            personalisation=values,
+            reference=reference,
+        )
+    except APIError as exc:
+        status = getattr(exc, "status_code", 0) or 0
+        if status == 429 or status >= 500:
+            raise TemporaryFailure(f"Notify {status}: {exc}") from exc
+        raise PermanentFailure(f"Notify {status}: {exc}") from exc
+    except OSError as exc:  # connection refused, timeout (requests' errors are OSErrors)
+        raise TemporaryFailure(f"{exc.__class__.__name__}: {exc}") from exc
+    return Sent(provider_reference=str(response.get("id", "")))
+
+
+class Throttle:
+    """Spaces sends so that one worker stays under a per-minute limit (Notify allows 3,000)."""
+
+    def __init__(self, per_minute: int):
+        self.interval = 60.0 / per_minute if per_minute > 0 else 0.0
+        self._next = 0.0
+
+    def wait(self) -> None:
+        now = time.monotonic()
+        if now < self._next:
+            time.sleep(self._next - now)
+        self._next = max(now, self._next) + self.interval

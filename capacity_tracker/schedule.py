@@ -1,0 +1,60 @@
+"""Every scheduled job, as a function of ``now``. Beat triggers them (celery.py); the
+``run_scheduled`` command runs them all synchronously as of any instant, to catch up after an
+outage or to play a month forward in a demo. Each job is idempotent and safe to run late."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from capacity_tracker.lib import clock
+from providers.outbox import outbox_send_due
+from returns.emails import (
+    EMAIL_VETOES,
+    queue_onboarding_chasers,
+    queue_reminders,
+    queue_window_open,
+)
+from returns.services import windows_ensure_ahead
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: Callable[[datetime.datetime], str]
+
+
+def ensure_windows(now: datetime.datetime) -> str:
+    return f"{windows_ensure_ahead(now=now)} new collection windows"
+
+
+def window_open_emails(now: datetime.datetime) -> str:
+    return f"{queue_window_open(now=now)} window-open emails queued"
+
+
+def reminder_emails(now: datetime.datetime) -> str:
+    return f"{queue_reminders(now=now)} 48-hour reminders queued"
+
+
+def onboarding_emails(now: datetime.datetime) -> str:
+    return f"{queue_onboarding_chasers(today=clock.local_date(now))} onboarding chasers queued"
+
+
+def send_emails(now: datetime.datetime) -> str:
+    return f"emails: {outbox_send_due(now=now, vetoes=EMAIL_VETOES)}"
+
+
+# In order: windows before the emails about them; queueing before sending.
+JOBS: tuple[Job, ...] = (
+    Job("ensure_windows", ensure_windows),
+    Job("window_open_emails", window_open_emails),
+    Job("reminder_emails", reminder_emails),
+    Job("onboarding_emails", onboarding_emails),
+    Job("send_emails", send_emails),
+)
+JOBS_BY_NAME = {job.name: job for job in JOBS}
+
+
+def run_all(now: datetime.datetime) -> list[tuple[str, str]]:
+    return [(job.name, job.run(now)) for job in JOBS]

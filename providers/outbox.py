@@ -1,0 +1,193 @@
+"""The outbox: queue emails as rows, claim them, send them once, retry with backoff.
+
+Queueing is an INSERT that ignores rows whose unique key exists, so a job that runs twice
+queues nothing the second time. Sending claims rows with ``SELECT ... FOR UPDATE SKIP
+LOCKED`` and marks them "sending" in the same transaction, so two workers never take the same
+row. A row left "sending" by a worker that died is never retried blindly (it may have gone):
+it is marked failed for support staff to look at and resend.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from capacity_tracker.lib import mail_gateway
+from providers.audit import audit_record
+from providers.models import OutboundEmail, User
+
+logger = logging.getLogger(__name__)
+
+Status = OutboundEmail.Status
+CLAIM_BATCH = 200
+STUCK_AFTER = datetime.timedelta(minutes=15)
+# A veto looks at a claimed email just before it goes and may return a reason not to send it
+# (for example: the location has updated since the reminder was queued).
+Veto = Callable[[OutboundEmail], str | None]
+
+
+def backoff(attempts: int) -> datetime.timedelta:
+    """1, 2, 4, 8 ... minutes, at most six hours."""
+    return min(datetime.timedelta(minutes=2 ** max(attempts - 1, 0)), datetime.timedelta(hours=6))
+
+
+def outbox_queue(emails: Iterable[OutboundEmail], *, kind: str, scope: str) -> int:
+    """Insert the emails that are not already queued; return how many were new."""
+    existing = OutboundEmail.objects.filter(kind=kind, scope=scope, resend_of__isnull=True)
+    before = existing.count()
+    OutboundEmail.objects.bulk_create(list(emails), batch_size=2000, ignore_conflicts=True)
+    return existing.count() - before
+
+
+def outbox_claim(*, now: datetime.datetime, limit: int = CLAIM_BATCH) -> list[int]:
+    with transaction.atomic():
+        ids = list(
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .filter(status=Status.QUEUED, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "id")
+            .values_list("id", flat=True)[:limit]
+        )
+        OutboundEmail.objects.filter(id__in=ids).update(
+            status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+    return ids
+
+
+def _finish(email_id: int, **fields: object) -> bool:
+    # Conditional on still being ours ("sending"): exactly one row must change.
+    changed = OutboundEmail.objects.filter(pk=email_id, status=Status.SENDING).update(**fields)
+    if changed != 1:
+        logger.warning("email %s was not in 'sending' when finishing it", email_id)
+    return changed == 1
+
+
+def outbox_send_one(
+    email_id: int, *, now: datetime.datetime, vetoes: dict[str, Veto] | None = None
+) -> str:
+    email = OutboundEmail.objects.select_related("location").get(pk=email_id)
+    if email.status != Status.SENDING:
+        return email.status
+    veto = (vetoes or {}).get(email.kind)
+    reason = veto(email) if veto else None
+    if reason:
+        _finish(email_id, status=Status.CANCELLED, last_error=reason)
+        return Status.CANCELLED
+    try:
+        sent = mail_gateway.send(
+            template=email.template,
+            recipient=email.recipient,
+            personalisation=email.personalisation,
+            reference=f"outbox-{email.pk}",
+        )
+    except mail_gateway.PermanentFailure as exc:
+        _finish(email_id, status=Status.FAILED, last_error=f"Not sent: {exc}")
+        return Status.FAILED
+    except mail_gateway.TemporaryFailure as exc:
+        if email.attempts >= settings.EMAIL_MAX_ATTEMPTS:
+            _finish(
+                email_id,
+                status=Status.FAILED,
+                last_error=f"Gave up after {email.attempts} attempts. Last error: {exc}",
+            )
+            return Status.FAILED
+        _finish(
+            email_id,
+            status=Status.QUEUED,
+            next_attempt_at=now + backoff(email.attempts),
+            last_error=str(exc),
+        )
+        return Status.QUEUED
+    _finish(
+        email_id,
+        status=Status.SENT,
+        sent_at=now,
+        provider_reference=sent.provider_reference,
+        last_error="",
+    )
+    return Status.SENT
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    stuck: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.sent} sent, {self.retrying} to retry, {self.failed} failed, "
+            f"{self.cancelled} cancelled, {self.stuck} found stuck"
+        )
+
+
+def outbox_send_due(
+    *,
+    now: datetime.datetime,
+    vetoes: dict[str, Veto] | None = None,
+    max_batches: int = 50,
+    throttle: mail_gateway.Throttle | None = None,
+) -> SendReport:
+    """Send what is due, batch by batch, under the per-minute limit."""
+    report = SendReport(stuck=outbox_release_stuck(now=now))
+    throttle = throttle or mail_gateway.Throttle(settings.EMAIL_MAX_PER_MINUTE)
+    for _ in range(max_batches):
+        ids = outbox_claim(now=now)
+        if not ids:
+            break
+        for email_id in ids:
+            throttle.wait()
+            outcome = outbox_send_one(email_id, now=now, vetoes=vetoes)
+            if outcome == Status.SENT:
+                report.sent += 1
+            elif outcome == Status.QUEUED:
+                report.retrying += 1
+            elif outcome == Status.FAILED:
+                report.failed += 1
+            elif outcome == Status.CANCELLED:
+                report.cancelled += 1
+    return report
+
+
+def outbox_release_stuck(*, now: datetime.datetime) -> int:
+    return OutboundEmail.objects.filter(
+        status=Status.SENDING, claimed_at__lt=now - STUCK_AFTER
+    ).update(
+        status=Status.FAILED,
+        last_error="The worker stopped while sending, so this email may or may not have gone. "
+        "Check with the recipient and resend it if needed.",
+    )
+
+
+def outbox_resend(*, actor: User, email_id: int, reason: str) -> OutboundEmail:
+    if not reason.strip():
+        raise ValueError("Give a reason for resending the email.")
+    with transaction.atomic():
+        original = OutboundEmail.objects.select_for_update().get(pk=email_id)
+        copy = OutboundEmail.objects.create(
+            kind=original.kind,
+            scope=original.scope,
+            location=original.location,
+            contact=original.contact,
+            recipient=original.recipient,
+            template=original.template,
+            personalisation=original.personalisation,
+            resend_of=original,
+            created_by=actor,
+            reason=reason.strip(),
+        )
+        audit_record(
+            actor=actor,
+            action="providers.email.resent",
+            target=original,
+            reason=reason,
+            data={"resend_id": copy.pk},
+        )
+    return copy

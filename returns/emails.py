@@ -1,0 +1,205 @@
+"""The emails of the monthly cycle: window open, the 48-hour reminder, onboarding chasers.
+
+Each job is idempotent and catches up: it works out from the database what is owed at
+``now`` and queues it in the outbox, whose unique key makes a second run queue nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import reverse
+
+from providers.models import Contact, Location, OutboundEmail, RegistrationStatus, Role, User
+from providers.outbox import outbox_queue
+from returns.email_links import link_url, make_token
+from returns.models import CollectionWindow, Return
+from returns.selectors import with_status_on
+
+WINDOW_OPEN = "window_open"
+REMINDER = "reminder_48h"
+ONBOARDING_DAYS = (30, 60, 90)
+ONBOARDING_LISTED_AFTER_DAYS = 100
+REMINDER_BEFORE_CLOSE = datetime.timedelta(hours=48)
+
+
+def owing_locations(window: CollectionWindow) -> QuerySet[Location]:
+    """Locations that owe this window a return: active on its opening day, and added by then."""
+    opened = window.opens_local.date()
+    return with_status_on(Location.objects.all(), opened).filter(
+        status_then=RegistrationStatus.ACTIVE, added_to_service_on__lte=opened
+    )
+
+
+def _update_path(window: CollectionWindow, location: Location) -> str:
+    """That location's return (after sign-in); the dashboard when it has two care types."""
+    care_types = location.care_types
+    if len(care_types) == 1:
+        return reverse("returns:form", args=[window.period_key, location.cqc_id, care_types[0]])
+    return reverse("returns:dashboard")
+
+
+def _personalisation(
+    window: CollectionWindow, contact: Contact, location: Location
+) -> dict[str, str]:
+    token = make_token(
+        location_id=location.pk,
+        window_id=window.pk,
+        contact_id=contact.pk,
+        expires_at=window.closes_at,
+    )
+    return {
+        "name": contact.name,
+        "location_name": location.name,
+        "location_id": location.cqc_id,
+        "period": window.label,
+        "opens_on": window.opens_local.strftime("%A %-d %B %Y"),
+        "last_day": window.last_day.strftime("%A %-d %B %Y"),
+        "update_url": settings.SITE_URL + _update_path(window, location),
+        "quick_url": link_url(token),
+        "support_email": settings.SUPPORT_EMAIL,
+    }
+
+
+def _emails_for(
+    kind: str, window: CollectionWindow, locations: QuerySet[Location] | list[int]
+) -> list[OutboundEmail]:
+    contacts = Contact.objects.filter(location__in=locations).select_related("location")
+    return [
+        OutboundEmail(
+            kind=kind,
+            scope=window.period_key,
+            location=contact.location,
+            contact=contact,
+            recipient=contact.email,
+            template=kind,
+            personalisation=_personalisation(window, contact, contact.location),
+        )
+        for contact in contacts.iterator(chunk_size=2000)
+    ]
+
+
+def queue_window_open(*, now: datetime.datetime) -> int:
+    """One email per contact of every owing location, for every window open at ``now``.
+
+    Catch-up: after an outage the emails of a window that is still open are queued late;
+    once it has closed they are not (telling people a closed window is open helps nobody).
+    """
+    queued = 0
+    for window in CollectionWindow.objects.filter(opens_at__lte=now, closes_at__gt=now):
+        emails = _emails_for(WINDOW_OPEN, window, owing_locations(window).values("pk"))
+        queued += outbox_queue(emails, kind=WINDOW_OPEN, scope=window.period_key)
+    return queued
+
+
+def locations_not_updated(window: CollectionWindow) -> list[int]:
+    """Owing locations with at least one owed care type that has no update in the window."""
+    owing = list(owing_locations(window).values_list("pk", "offers_care_home", "offers_home_care"))
+    updated = set(
+        Return.objects.filter(window=window, counted__isnull=False).values_list(
+            "location_id", "care_type"
+        )
+    )
+    behind = []
+    for pk, care_home, home_care in owing:
+        owed = (["care_home"] if care_home else []) + (["home_care"] if home_care else [])
+        if any((pk, care_type) not in updated for care_type in owed):
+            behind.append(pk)
+    return behind
+
+
+def queue_reminders(*, now: datetime.datetime) -> int:
+    queued = 0
+    windows = CollectionWindow.objects.filter(
+        closes_at__gt=now, closes_at__lte=now + REMINDER_BEFORE_CLOSE
+    )
+    for window in windows:
+        emails = _emails_for(REMINDER, window, locations_not_updated(window))
+        queued += outbox_queue(emails, kind=REMINDER, scope=window.period_key)
+    return queued
+
+
+def reminder_veto(email: OutboundEmail) -> str | None:
+    """Just before a reminder goes: has the location updated since it was queued?"""
+    window = CollectionWindow.objects.filter(
+        period__year=int(email.scope[:4]), period__month=int(email.scope[5:7])
+    ).first()
+    if window is None or email.location_id is None:
+        return None
+    location = email.location
+    owed = location.care_types
+    updated = set(
+        Return.objects.filter(
+            window=window, location_id=location.pk, counted__isnull=False
+        ).values_list("care_type", flat=True)
+    )
+    if all(care_type in updated for care_type in owed):
+        return "Not sent: the location updated its return after the reminder was queued."
+    return None
+
+
+EMAIL_VETOES = {REMINDER: reminder_veto}
+
+
+# --- Onboarding ---------------------------------------------------------------------------
+
+
+def locations_without_users() -> QuerySet[Location]:
+    """Active locations whose provider has no approved, active user yet."""
+    has_user = User.objects.filter(
+        provider_id=OuterRef("provider_id"),
+        role=Role.PROVIDER,
+        approved_at__isnull=False,
+        is_active=True,
+    )
+    return Location.objects.filter(status=RegistrationStatus.ACTIVE).exclude(Exists(has_user))
+
+
+def onboarding_overdue(*, today: datetime.date) -> QuerySet[Location]:
+    """Listed for support staff: no registered user 100 days after being added."""
+    cutoff = today - datetime.timedelta(days=ONBOARDING_LISTED_AFTER_DAYS)
+    return (
+        locations_without_users().filter(added_to_service_on__lte=cutoff).select_related("provider")
+    )
+
+
+def queue_onboarding_chasers(*, today: datetime.date) -> int:
+    """A chaser at 30, 60 and 90 days without a registered user.
+
+    After an outage only the latest chaser due is sent: three at once would be noise.
+    """
+    queued = 0
+    bands = [*ONBOARDING_DAYS, ONBOARDING_LISTED_AFTER_DAYS]
+    for index, days in enumerate(ONBOARDING_DAYS):
+        newest = today - datetime.timedelta(days=days)
+        oldest = today - datetime.timedelta(days=bands[index + 1] - 1)
+        locations = locations_without_users().filter(
+            added_to_service_on__lte=newest, added_to_service_on__gte=oldest
+        )
+        kind = f"onboarding_{days}"
+        contacts = Contact.objects.filter(location__in=locations.values("pk")).select_related(
+            "location"
+        )
+        emails = [
+            OutboundEmail(
+                kind=kind,
+                scope="onboarding",
+                location=contact.location,
+                contact=contact,
+                recipient=contact.email,
+                template="onboarding_chaser",
+                personalisation={
+                    "name": contact.name,
+                    "location_name": contact.location.name,
+                    "location_id": contact.location.cqc_id,
+                    "days": str(days),
+                    "register_url": settings.SITE_URL + reverse("login"),
+                    "support_email": settings.SUPPORT_EMAIL,
+                },
+            )
+            for contact in contacts
+        ]
+        queued += outbox_queue(emails, kind=kind, scope="onboarding")
+    return queued
