@@ -9,6 +9,7 @@ from django.contrib.auth.forms import UserCreationForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils import timezone
 
 from providers import services
 from providers.models import (
@@ -24,6 +25,7 @@ from providers.models import (
     User,
 )
 from providers.outbox import outbox_resend
+from providers.selectors import locations_without_users, onboarding_overdue
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -88,6 +90,26 @@ class ProviderAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
 
 
+class OnboardingOverdueFilter(admin.SimpleListFilter):
+    title = "onboarding"
+    parameter_name = "onboarding"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [
+            ("overdue", "No registered user after 100 days"),
+            ("no_user", "No registered user yet"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Location]) -> QuerySet[Location]:
+        if self.value() == "overdue":
+            return queryset.filter(
+                pk__in=onboarding_overdue(today=timezone.localdate()).values("pk")
+            )
+        if self.value() == "no_user":
+            return queryset.filter(pk__in=locations_without_users().values("pk"))
+        return queryset
+
+
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
     list_display = [
@@ -99,7 +121,13 @@ class LocationAdmin(admin.ModelAdmin):
         "offers_home_care",
         "status",
     ]
-    list_filter = ["status", "offers_care_home", "offers_home_care", "local_authority__region"]
+    list_filter = [
+        OnboardingOverdueFilter,
+        "status",
+        "offers_care_home",
+        "offers_home_care",
+        "local_authority__region",
+    ]
     search_fields = ["name", "cqc_id", "provider__name", "provider__cqc_id", "postcode"]
     list_select_related = ["provider", "local_authority"]
     autocomplete_fields = ["provider", "local_authority"]

@@ -9,11 +9,15 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 
-from providers.models import Contact, Location, OutboundEmail, RegistrationStatus, Role, User
+from providers.models import Contact, Location, OutboundEmail, RegistrationStatus
 from providers.outbox import outbox_queue
+from providers.selectors import (
+    ONBOARDING_LISTED_AFTER_DAYS,
+    locations_without_users,
+)
 from returns.email_links import link_url, make_token
 from returns.models import CollectionWindow, Return
 from returns.selectors import with_status_on
@@ -21,7 +25,6 @@ from returns.selectors import with_status_on
 WINDOW_OPEN = "window_open"
 REMINDER = "reminder_48h"
 ONBOARDING_DAYS = (30, 60, 90)
-ONBOARDING_LISTED_AFTER_DAYS = 100
 REMINDER_BEFORE_CLOSE = datetime.timedelta(hours=48)
 
 
@@ -144,25 +147,6 @@ EMAIL_VETOES = {REMINDER: reminder_veto}
 
 
 # --- Onboarding ---------------------------------------------------------------------------
-
-
-def locations_without_users() -> QuerySet[Location]:
-    """Active locations whose provider has no approved, active user yet."""
-    has_user = User.objects.filter(
-        provider_id=OuterRef("provider_id"),
-        role=Role.PROVIDER,
-        approved_at__isnull=False,
-        is_active=True,
-    )
-    return Location.objects.filter(status=RegistrationStatus.ACTIVE).exclude(Exists(has_user))
-
-
-def onboarding_overdue(*, today: datetime.date) -> QuerySet[Location]:
-    """Listed for support staff: no registered user 100 days after being added."""
-    cutoff = today - datetime.timedelta(days=ONBOARDING_LISTED_AFTER_DAYS)
-    return (
-        locations_without_users().filter(added_to_service_on__lte=cutoff).select_related("provider")
-    )
 
 
 def queue_onboarding_chasers(*, today: datetime.date) -> int:

@@ -16,11 +16,10 @@ from django.urls import reverse
 from capacity_tracker.lib import mail_gateway
 from providers.models import AuditEvent, OutboundEmail
 from providers.outbox import backoff, outbox_claim, outbox_resend, outbox_send_due
+from providers.selectors import ONBOARDING_LISTED_AFTER_DAYS, onboarding_overdue
 from returns.email_links import make_token
 from returns.emails import (
     EMAIL_VETOES,
-    ONBOARDING_LISTED_AFTER_DAYS,
-    onboarding_overdue,
     queue_onboarding_chasers,
     queue_reminders,
     queue_window_open,
@@ -592,3 +591,15 @@ def test_email_text_follows_the_template(world):
     assert message.subject == "Send your adult social care data for December 2026: Elm Court"
     assert "by the end of Monday 14 December 2026" in message.body
     assert re.search(r"http://\S+/quick/\S+/", message.body)
+
+
+def test_support_staff_see_locations_overdue_for_onboarding_in_admin(db):
+    support = SupportUserFactory(is_superuser=True)
+    overdue = LocationFactory(name="Forgotten Court", added_to_service_on=datetime.date(2020, 1, 1))
+    LocationFactory(name="Brand New House", added_to_service_on=datetime.date.today())
+    page = client_for(support).get(
+        reverse("admin:providers_location_changelist"), {"onboarding": "overdue"}
+    )
+    text = page.content.decode()
+    assert overdue.name in text
+    assert "Brand New House" not in text
