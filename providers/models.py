@@ -7,8 +7,6 @@ registration history kept here.
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.contenttypes.models import ContentType
@@ -148,7 +146,7 @@ class Location(Address):
     )
     status_effective_from = models.DateField(null=True, blank=True)
     registered_on = models.DateField("registered with CQC on", null=True, blank=True)
-    added_to_service_on = models.DateField(default=datetime.date.today)
+    added_to_service_on = models.DateField(default=timezone.localdate)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -12,6 +12,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from capacity_tracker.lib import mail_gateway
 from providers.models import AuditEvent, OutboundEmail
@@ -596,7 +597,7 @@ def test_email_text_follows_the_template(world):
 def test_support_staff_see_locations_overdue_for_onboarding_in_admin(db):
     support = SupportUserFactory(is_superuser=True)
     overdue = LocationFactory(name="Forgotten Court", added_to_service_on=datetime.date(2020, 1, 1))
-    LocationFactory(name="Brand New House", added_to_service_on=datetime.date.today())
+    LocationFactory(name="Brand New House", added_to_service_on=timezone.localdate())
     page = client_for(support).get(
         reverse("admin:providers_location_changelist"), {"onboarding": "overdue"}
     )
