@@ -1,0 +1,197 @@
+"""Fixtures for the browser tests: a headless Chromium and a fresh page for each test.
+
+They drive Debian's Chromium (/usr/bin/chromium) through Playwright's sync API against Django's
+live server. pytest-playwright's own ``browser``/``page`` fixtures are not used: they would start
+a second Playwright and try to launch a browser Playwright downloaded itself, which it cannot do
+here. Ours are called ``chromium_browser``, ``browser_page`` and ``no_js_page`` instead.
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from collections.abc import Iterator
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.db import connections
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Every WCAG 2.0, 2.1 and 2.2 success criterion at levels A and AA that axe-core can test.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+# Fail fast rather than wait Playwright's default 30 seconds on a broken page.
+TIMEOUT_MS = 5_000
+
+expect.set_options(timeout=TIMEOUT_MS)
+
+# Contexts made with JavaScript turned off. axe-core cannot run in them (see _axe_violations).
+_NO_JS_CONTEXTS: weakref.WeakSet[BrowserContext] = weakref.WeakSet()
+
+
+@pytest.fixture
+def chromium_browser() -> Iterator[Browser]:
+    """Playwright and a headless Chromium, started for one test and stopped after it.
+
+    Not shared across tests, on purpose. Playwright's sync API runs an asyncio event loop in
+    the main thread from start() to stop() (it switches to it with greenlets, and marks it as
+    the running loop between calls). While a loop runs, Django keeps its database connections
+    per asyncio context rather than per thread, so the ORM gets connection objects of its own
+    that know nothing of the test database's serialized contents. A browser kept across tests
+    would therefore be running when pytest-django flushes the database after one test and
+    restores the reference data before the next; serialized_rollback then silently does
+    nothing, post_migrate recreates the content types, and every later serialized_rollback
+    test (anywhere in the suite) fails with IntegrityError. Starting Playwright here, after the
+    database fixtures, stops it again before they tear down. The cost is about 0.7 seconds a
+    test.
+
+    The running loop also makes Django raise SynchronousOnlyOperation for any ORM call in the
+    test thread (the factories, the test's own queries). Nothing here is async code: the live
+    server answers in its own threads, with no loop. So DJANGO_ALLOW_ASYNC_UNSAFE is set for
+    exactly as long as Playwright runs, and put back afterwards; set for the whole session, it
+    would leak into other tests (``manage.py check --deploy`` reports it as async.E001).
+    """
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        playwright = sync_playwright().start()
+        try:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            )
+            try:
+                yield browser
+            finally:
+                browser.close()
+        finally:
+            # Close the database connections the ORM opened while the loop ran (those of
+            # the loop's context only), so none is left open when the test database is dropped.
+            connections.close_all()
+            playwright.stop()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _new_context(browser: Browser, base_url: str, **options: object) -> BrowserContext:
+    context = browser.new_context(base_url=base_url, locale="en-GB", **options)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS * 2)
+    return context
+
+
+def _watch_for_breakage(page: Page) -> list[str]:
+    """Collect what a person would notice as a broken page: assets missing, scripts failing."""
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+    page.on(
+        "response",
+        lambda response: (
+            problems.append(f"{response.status} for {response.url}")
+            if "/static/" in response.url and response.status >= 400
+            else None
+        ),
+    )
+    return problems
+
+
+@pytest.fixture
+def browser_page(chromium_browser: Browser, live_server) -> Iterator[Page]:
+    """A page in a fresh browser context (no cookies) pointed at the live server.
+
+    After the test, it fails if a stylesheet, script or image was missing or a script threw.
+    """
+    context = _new_context(chromium_browser, live_server.url)
+    try:
+        page = context.new_page()
+        problems = _watch_for_breakage(page)
+        yield page
+    finally:
+        context.close()
+    assert not problems, "The pages broke in the browser:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def no_js_page(chromium_browser: Browser, live_server) -> Iterator[Page]:
+    """The same, with JavaScript turned off, as for people whose browser did not run it."""
+    context = _new_context(chromium_browser, live_server.url, java_script_enabled=False)
+    _NO_JS_CONTEXTS.add(context)
+    try:
+        page = context.new_page()
+        problems = _watch_for_breakage(page)
+        yield page
+    finally:
+        context.close()
+    assert not problems, "The pages broke in the browser:\n" + "\n".join(problems)
+
+
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+
+
+def _axe_violations(axe: Axe, page: Page) -> list[dict]:
+    page.wait_for_load_state("load")
+    if page.context not in _NO_JS_CONTEXTS:
+        return axe.run(page, options=AXE_OPTIONS).response["violations"]
+    # With JavaScript off Playwright can still evaluate scripts, but timers never fire, and
+    # axe.run() waits on setTimeout, so it would hang. Check the same page as its users got
+    # it instead: serve the HTML this page has (no script has changed it) at the same
+    # address, with the stylesheets and images from the live server but every script
+    # blocked, in a context where axe-core can run.
+    html, address = page.content(), page.url
+    context = page.context.browser.new_context(locale="en-GB")
+    try:
+        context.route("**/*.js", lambda route: route.abort())
+        context.route(
+            lambda url: url == address,
+            lambda route: route.fulfill(
+                status=200, content_type="text/html; charset=utf-8", body=html
+            ),
+        )
+        copy = context.new_page()
+        copy.goto(address)
+        copy.wait_for_load_state("load")
+        assert copy.evaluate("document.body.classList.contains('js-enabled')") is False
+        return axe.run(copy, options=AXE_OPTIONS).response["violations"]
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def axe() -> Axe:
+    return Axe()
+
+
+@pytest.fixture
+def assert_accessible(axe: Axe):
+    """Call with a page: axe-core must find no WCAG 2.0/2.1/2.2 A or AA failures on it."""
+
+    def check(page: Page) -> None:
+        violations = _axe_violations(axe, page)
+        if violations:
+            lines = [f"axe-core found {len(violations)} accessibility problem(s) on {page.url}:"]
+            for violation in violations:
+                lines.append(
+                    f"- {violation['id']} ({violation['impact']}): {violation['help']}"
+                    f" <{violation['helpUrl']}>"
+                )
+                for node in violation["nodes"]:
+                    lines.append(f"    target: {node['target']}")
+                    if node.get("failureSummary"):
+                        summary = node["failureSummary"].replace("\n", "\n      ")
+                        lines.append(f"      {summary}")
+            pytest.fail("\n".join(lines), pytrace=False)
+
+    return check
