@@ -29,6 +29,7 @@ def _job(name: str, schedule: crontab) -> dict[str, object]:
 # summer), so the open emails go out within ten minutes of it, whatever the clocks do.
 app.conf.beat_schedule = {
     "ensure-windows": _job("ensure_windows", crontab(minute=7)),
+    "breach-sweep": _job("breach_sweep", crontab(minute="*/10")),
     "window-open-emails": _job("window_open_emails", crontab(minute="*/10")),
     "reminder-emails": _job("reminder_emails", crontab(minute="*/10")),
     "onboarding-emails": _job("onboarding_emails", crontab(minute=15, hour=8)),

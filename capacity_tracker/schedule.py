@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from capacity_tracker.lib import clock
+from enforcement.sweep import sweep_due
 from providers.outbox import outbox_send_due
 from returns.emails import (
     EMAIL_VETOES,
@@ -27,6 +28,10 @@ class Job:
 
 def ensure_windows(now: datetime.datetime) -> str:
     return f"{windows_ensure_ahead(now=now)} new collection windows"
+
+
+def breach_sweep(now: datetime.datetime) -> str:
+    return f"breach sweep: {sweep_due(now=now)}"
 
 
 def window_open_emails(now: datetime.datetime) -> str:
@@ -48,6 +53,7 @@ def send_emails(now: datetime.datetime) -> str:
 # In order: windows before the emails about them; queueing before sending.
 JOBS: tuple[Job, ...] = (
     Job("ensure_windows", ensure_windows),
+    Job("breach_sweep", breach_sweep),
     Job("window_open_emails", window_open_emails),
     Job("reminder_emails", reminder_emails),
     Job("onboarding_emails", onboarding_emails),

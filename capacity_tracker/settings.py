@@ -7,6 +7,7 @@ file and kombu's filesystem transport) are allowed with DEBUG on, for the one-co
 
 from __future__ import annotations
 
+import datetime
 from datetime import timedelta
 from pathlib import Path
 
@@ -261,6 +262,18 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# --- Enforcement (policy values; DOMAIN 5) ---------------------------------------------------
+try:
+    ENFORCEMENT_START = datetime.date.fromisoformat(env.str("ENFORCEMENT_START", default="2023-04-01"))
+except ValueError:
+    raise ImproperlyConfigured("ENFORCEMENT_START must be a date like 2023-04-01.") from None
+NOI_CONSECUTIVE_MISSES = strict_int(env, "NOI_CONSECUTIVE_MISSES", default=3, minimum=1)
+NOI_MISSES_IN_YEAR = strict_int(env, "NOI_MISSES_IN_YEAR", default=4, minimum=1)
+COMPLIANT_WINDOWS_TO_CLOSE = strict_int(env, "COMPLIANT_WINDOWS_TO_CLOSE", default=3, minimum=1)
+NOI_REPRESENTATION_DAYS = strict_int(env, "NOI_REPRESENTATION_DAYS", default=28, minimum=14)
+PENALTY_PAYMENT_DAYS = strict_int(env, "PENALTY_PAYMENT_DAYS", default=28, minimum=1)
+NHSBSA_NAME = "NHS Business Services Authority"
 
 # --- Service --------------------------------------------------------------------------------
 SERVICE_NAME = "Submit adult social care provider information"

@@ -1,0 +1,225 @@
+"""Breaches, enforcement cases and their append-only events, letters, and the CQC fee table."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from enforcement.deadlines import ServiceMethod
+from enforcement.transitions import LABELS, TERMINAL, State
+from providers.models import CareType, Location, Provider
+from returns.models import CollectionWindow, ReturnVersion
+
+
+class WindowSweep(models.Model):
+    """A window whose breaches have been recorded: the sweep runs once per window."""
+
+    window = models.OneToOneField(CollectionWindow, on_delete=models.PROTECT, related_name="sweep")
+    swept_at = models.DateTimeField()
+    breaches = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"Sweep of {self.window.period_key}"
+
+
+class Breach(models.Model):
+    """A (location, care type, window) that was owed and had no return saved in the window."""
+
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="breaches")
+    provider = models.ForeignKey(
+        Provider,
+        on_delete=models.PROTECT,
+        related_name="breaches",
+        help_text="The provider that ran the location when the window closed.",
+    )
+    care_type = models.CharField(max_length=16, choices=CareType.choices)
+    window = models.ForeignKey(CollectionWindow, on_delete=models.PROTECT, related_name="breaches")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    escalates = models.BooleanField(
+        default=True,
+        help_text="False for windows before enforcement began: recorded, never escalated.",
+    )
+    cured_by = models.ForeignKey(
+        ReturnVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="cures"
+    )
+    cured_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["window__period", "location__name", "care_type"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location", "care_type", "window"], name="one_breach_per_obligation"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["provider", "window"]),
+            models.Index(
+                fields=["window"], condition=Q(cured_by__isnull=True), name="breach_uncured"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location.cqc_id} {self.care_type} {self.window.period_key}"
+
+
+class EnforcementCase(models.Model):
+    provider = models.ForeignKey(
+        Provider, on_delete=models.PROTECT, related_name="enforcement_cases"
+    )
+    reference = models.CharField(max_length=20, unique=True)
+    state = models.CharField(max_length=24, choices=[(s.value, LABELS[s]) for s in State])
+    opened_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    last_breach_window = models.ForeignKey(
+        CollectionWindow, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The system proposes: set by the sweep when the policy says an NOI may be issued.
+    noi_eligible = models.BooleanField("eligible for a notice of intent", default=False)
+    noi_eligible_reason = models.CharField(max_length=255, blank=True)
+    # Deadlines as data. next_action_due drives the caseworker queue's "overdue" filter.
+    noi_sent_on = models.DateField(null=True, blank=True)
+    noi_method = models.CharField(
+        max_length=8, choices=[(m.value, m.value) for m in ServiceMethod], blank=True
+    )
+    noi_given_on = models.DateField(null=True, blank=True)
+    representations_due = models.DateField(null=True, blank=True)
+    decision_due = models.DateField(null=True, blank=True)
+    decision = models.CharField(
+        max_length=16,
+        blank=True,
+        choices=[
+            ("accepted", "Reasonable excuse accepted"),
+            ("not_accepted", "No reasonable excuse"),
+        ],
+    )
+    penalty_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    final_notice_sent_on = models.DateField(null=True, blank=True)
+    final_notice_given_on = models.DateField(null=True, blank=True)
+    payment_due = models.DateField(null=True, blank=True)
+    appeal_due = models.DateField(null=True, blank=True)
+    next_action_due = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider"],
+                condition=~Q(state__in=[s.value for s in TERMINAL]),
+                name="one_open_case_per_provider",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["state"]),
+            models.Index(
+                fields=["next_action_due"],
+                condition=~Q(state__in=[s.value for s in TERMINAL]),
+                name="case_open_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.provider.name}"
+
+    @property
+    def state_label(self) -> str:
+        return LABELS[State(self.state)]
+
+    @property
+    def is_open(self) -> bool:
+        return State(self.state) not in TERMINAL
+
+
+class CaseEvent(models.Model):
+    """Append-only timeline: every transition, contact, representation, decision, payment."""
+
+    case = models.ForeignKey(EnforcementCase, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    action = models.CharField(max_length=40)
+    from_state = models.CharField(max_length=24, blank=True)
+    to_state = models.CharField(max_length=24, blank=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case.reference} {self.action} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Letter(models.Model):
+    class Kind(models.TextChoices):
+        FIRST_BREACH = "first_breach", "First breach letter"
+        SECOND_BREACH = "second_breach", "Second breach letter"
+        NOTICE_OF_INTENT = "notice_of_intent", "Notice of intent"
+        FINAL_NOTICE = "final_notice", "Final notice"
+
+    case = models.ForeignKey(EnforcementCase, on_delete=models.PROTECT, related_name="letters")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    reference = models.CharField(max_length=30, unique=True)
+    subject = models.CharField(max_length=255)
+    body = models.TextField(help_text="The letter as sent: never changed afterwards.")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.get_kind_display()}"
+
+
+class FeeScheme(models.Model):
+    """CQC's fee scheme in force from a date (a scheme year)."""
+
+    name = models.CharField(max_length=100)
+    effective_from = models.DateField(unique=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-effective_from"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FeeBand(models.Model):
+    scheme = models.ForeignKey(FeeScheme, on_delete=models.CASCADE, related_name="bands")
+    care_type = models.CharField(max_length=16, choices=CareType.choices)
+    lowest = models.PositiveIntegerField()
+    highest = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: no upper limit.")
+    amount = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Empty: not known yet (never 0).",
+    )
+
+    class Meta:
+        ordering = ["scheme", "care_type", "lowest"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "care_type", "lowest"], name="fee_band_unique_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(highest__isnull=True) | Q(highest__gte=models.F("lowest")),
+                name="fee_band_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gt=0), name="fee_never_zero"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        upper = self.highest if self.highest is not None else "+"
+        return f"{self.get_care_type_display()} {self.lowest}-{upper}: {self.amount or 'unknown'}"

@@ -1,0 +1,117 @@
+"""The enforcement case's states and the allowed transitions. Pure: no database.
+
+The system proposes, people decide: the sweep moves a case into first and second breach and
+closes early cases after a run of compliant windows; every later step is a caseworker's.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class State(StrEnum):
+    FIRST_BREACH = "first_breach"
+    SECOND_BREACH = "second_breach"
+    NOTICE_OF_INTENT = "notice_of_intent"  # continued breach
+    FINAL_NOTICE = "final_notice"  # persistent failure: penalty imposed
+    APPEAL_PANEL = "appeal_panel"  # DHSC Enforcement Review Panel
+    APPEAL_TRIBUNAL = "appeal_tribunal"  # First-tier Tribunal (Care Standards)
+    PAID = "paid"
+    WITHDRAWN = "withdrawn"
+    QUASHED = "quashed"
+    CLOSED = "closed"
+
+
+LABELS = {
+    State.FIRST_BREACH: "First breach",
+    State.SECOND_BREACH: "Second breach",
+    State.NOTICE_OF_INTENT: "Continued breach: notice of intent",
+    State.FINAL_NOTICE: "Persistent failure: final notice",
+    State.APPEAL_PANEL: "Appeal: Enforcement Review Panel",
+    State.APPEAL_TRIBUNAL: "Appeal: First-tier Tribunal",
+    State.PAID: "Paid",
+    State.WITHDRAWN: "Withdrawn",
+    State.QUASHED: "Quashed",
+    State.CLOSED: "Closed",
+}
+TERMINAL = frozenset({State.PAID, State.WITHDRAWN, State.QUASHED, State.CLOSED})
+OPEN_STATES = frozenset(State) - TERMINAL
+
+
+class Action(StrEnum):
+    SECOND_BREACH = "second_breach"  # system
+    CLOSE_COMPLIANT = "close_compliant"  # system: a run of compliant windows
+    ISSUE_NOTICE_OF_INTENT = "issue_notice_of_intent"
+    DECIDE_EXCUSE_ACCEPTED = "decide_excuse_accepted"
+    ISSUE_FINAL_NOTICE = "issue_final_notice"
+    LODGE_PANEL_APPEAL = "lodge_panel_appeal"
+    PANEL_UPHOLDS = "panel_upholds"
+    PANEL_QUASHES = "panel_quashes"
+    LODGE_TRIBUNAL_APPEAL = "lodge_tribunal_appeal"
+    TRIBUNAL_CONFIRMS = "tribunal_confirms"
+    TRIBUNAL_VARIES = "tribunal_varies"
+    TRIBUNAL_QUASHES = "tribunal_quashes"
+    RECORD_PAYMENT = "record_payment"
+    WITHDRAW = "withdraw"
+    CLOSE = "close"
+
+
+# action -> (states it may start from, state it ends in)
+TRANSITIONS: dict[Action, tuple[frozenset[State], State]] = {
+    Action.SECOND_BREACH: (frozenset({State.FIRST_BREACH}), State.SECOND_BREACH),
+    Action.CLOSE_COMPLIANT: (frozenset({State.FIRST_BREACH, State.SECOND_BREACH}), State.CLOSED),
+    Action.ISSUE_NOTICE_OF_INTENT: (frozenset({State.SECOND_BREACH}), State.NOTICE_OF_INTENT),
+    Action.DECIDE_EXCUSE_ACCEPTED: (frozenset({State.NOTICE_OF_INTENT}), State.CLOSED),
+    Action.ISSUE_FINAL_NOTICE: (frozenset({State.NOTICE_OF_INTENT}), State.FINAL_NOTICE),
+    Action.LODGE_PANEL_APPEAL: (frozenset({State.FINAL_NOTICE}), State.APPEAL_PANEL),
+    Action.PANEL_UPHOLDS: (frozenset({State.APPEAL_PANEL}), State.FINAL_NOTICE),
+    Action.PANEL_QUASHES: (frozenset({State.APPEAL_PANEL}), State.QUASHED),
+    Action.LODGE_TRIBUNAL_APPEAL: (frozenset({State.FINAL_NOTICE}), State.APPEAL_TRIBUNAL),
+    Action.TRIBUNAL_CONFIRMS: (frozenset({State.APPEAL_TRIBUNAL}), State.FINAL_NOTICE),
+    Action.TRIBUNAL_VARIES: (frozenset({State.APPEAL_TRIBUNAL}), State.FINAL_NOTICE),
+    Action.TRIBUNAL_QUASHES: (frozenset({State.APPEAL_TRIBUNAL}), State.QUASHED),
+    Action.RECORD_PAYMENT: (frozenset({State.FINAL_NOTICE}), State.PAID),
+    # Either notice can be withdrawn at any time, e.g. when the provider supplies the data.
+    Action.WITHDRAW: (OPEN_STATES, State.WITHDRAWN),
+    Action.CLOSE: (frozenset({State.FIRST_BREACH, State.SECOND_BREACH}), State.CLOSED),
+}
+SYSTEM_ACTIONS = frozenset({Action.SECOND_BREACH, Action.CLOSE_COMPLIANT})
+ACTION_LABELS = {
+    Action.ISSUE_NOTICE_OF_INTENT: "Issue a notice of intent",
+    Action.DECIDE_EXCUSE_ACCEPTED: "Decide: reasonable excuse accepted (no penalty)",
+    Action.ISSUE_FINAL_NOTICE: "Issue a final notice (penalty)",
+    Action.LODGE_PANEL_APPEAL: "Record an appeal to the Enforcement Review Panel",
+    Action.PANEL_UPHOLDS: "Panel upholds the final notice",
+    Action.PANEL_QUASHES: "Panel quashes the final notice",
+    Action.LODGE_TRIBUNAL_APPEAL: "Record an appeal to the First-tier Tribunal",
+    Action.TRIBUNAL_CONFIRMS: "Tribunal confirms the final notice",
+    Action.TRIBUNAL_VARIES: "Tribunal varies the final notice",
+    Action.TRIBUNAL_QUASHES: "Tribunal quashes the final notice",
+    Action.RECORD_PAYMENT: "Record payment",
+    Action.WITHDRAW: "Withdraw the case",
+    Action.CLOSE: "Close the case",
+}
+
+
+class TransitionNotAllowed(Exception):
+    pass
+
+
+def next_state(current: State | str, action: Action | str) -> State:
+    action = Action(action)
+    sources, target = TRANSITIONS[action]
+    if State(current) not in sources:
+        raise TransitionNotAllowed(
+            f"You cannot {ACTION_LABELS.get(action, action.value).lower()} when the case is at "
+            f"'{LABELS[State(current)]}'."
+        )
+    return target
+
+
+def allowed_actions(current: State | str, *, by_system: bool = False) -> list[Action]:
+    state = State(current)
+    return [
+        action
+        for action, (sources, _) in TRANSITIONS.items()
+        if state in sources and ((action in SYSTEM_ACTIONS) == by_system)
+    ]
