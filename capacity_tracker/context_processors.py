@@ -21,6 +21,8 @@ def _nav_for(request: HttpRequest) -> list[dict[str, object]]:
             items.insert(0, ("Find a provider", reverse("providers:locations")))
         if role is Role.PROVIDER and user.is_provider_approver:
             items.append(("Manage users", reverse("providers:team")))
+        if role in (Role.CASEWORKER, Role.SUPPORT):
+            items.append(("Enforcement cases", reverse("enforcement:queue")))
         if role is Role.SUPPORT:
             items.append(("Admin", reverse("admin:index")))
     path = request.path

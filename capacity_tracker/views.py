@@ -15,8 +15,11 @@ from providers.models import Role
 @role_required(*ALL_ROLES)
 def home(request: HttpRequest) -> HttpResponse:
     """Where signing in lands: each role's own starting page."""
-    if role_of(request.user) is Role.PROVIDER:
+    role = role_of(request.user)
+    if role is Role.PROVIDER:
         return redirect("returns:dashboard")
+    if role is Role.CASEWORKER:
+        return redirect("enforcement:queue")
     return redirect("providers:locations")
 
 

@@ -118,7 +118,11 @@ def test_running_twice_queues_and_sends_once(world):
 def test_a_run_three_days_late_still_sends_the_open_emails_once(world):
     late = DEC_OPEN + datetime.timedelta(days=3, hours=2)
     assert queue_window_open(now=late) == 3
-    only = ["--only", "window_open_emails", "send_emails"]  # the sweep's letters are tested elsewhere
+    only = [
+        "--only",
+        "window_open_emails",
+        "send_emails",
+    ]  # the sweep's letters are tested elsewhere
     call_command("run_scheduled", "--now", late.isoformat(), *only, stdout=io.StringIO())
     assert OutboundEmail.objects.filter(kind="window_open").count() == 3
     assert len(mail.outbox) == 3

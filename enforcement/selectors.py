@@ -1,0 +1,116 @@
+"""Reads for the caseworker pages and the NHSBSA compliance export."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from enforcement.models import Breach, EnforcementCase, WindowSweep
+from enforcement.transitions import OPEN_STATES
+from providers.models import CareType, Location, Provider
+from returns.models import CollectionWindow
+
+
+def case_queue(
+    *,
+    state: str = "",
+    region: str = "",
+    local_authority: str = "",
+    overdue: bool = False,
+    today: datetime.date,
+) -> QuerySet[EnforcementCase]:
+    cases = EnforcementCase.objects.select_related("provider", "last_breach_window")
+    if state == "open" or not state:
+        cases = cases.filter(state__in=[s.value for s in OPEN_STATES])
+    elif state != "all":
+        cases = cases.filter(state=state)
+    if region:
+        cases = cases.filter(provider__locations__local_authority__region__ons_code=region)
+    if local_authority:
+        cases = cases.filter(provider__locations__local_authority__ons_code=local_authority)
+    if overdue:
+        cases = cases.filter(next_action_due__lt=today)
+    return cases.distinct().order_by("next_action_due", "-updated_at")[:500]
+
+
+@dataclass(frozen=True)
+class GridRow:
+    location: Location
+    care_type: str
+    cells: list[str]  # per window: "missed", "cured", "ok"
+
+    @property
+    def care_type_label(self) -> str:
+        return CareType(self.care_type).label
+
+
+def breach_grid(
+    case: EnforcementCase, *, months: int = 12
+) -> tuple[list[CollectionWindow], list[GridRow]]:
+    """Windows x (location, care type) for the provider: missed, cured later, or returned."""
+    windows = list(
+        CollectionWindow.objects.filter(sweep__isnull=False).order_by("-period")[:months]
+    )[::-1]
+    breaches = {
+        (b.location_id, b.care_type, b.window_id): b
+        for b in Breach.objects.filter(provider=case.provider, window__in=windows)
+    }
+    rows = []
+    for location in Location.objects.filter(provider=case.provider).order_by("name"):
+        for care_type in location.care_types:
+            cells = []
+            for window in windows:
+                breach = breaches.get((location.pk, care_type, window.pk))
+                cells.append(
+                    "ok" if breach is None else ("cured" if breach.cured_by_id else "missed")
+                )
+            rows.append(GridRow(location, care_type, cells))
+    return windows, rows
+
+
+COMPLIANCE_HEADER = [
+    "provider_id",
+    "provider_name",
+    "period",
+    "obligations_missed",
+    "obligations_cured_late",
+    "compliant",
+]
+
+
+def compliance_rows(*, since: datetime.date) -> Iterator[list[object]]:
+    """Per provider per swept window: breaches and a 0/1 compliance flag (1 = none missed).
+
+    Providers with no breach in a window are compliant; they are listed for every swept
+    window in which they had an active location, so NHSBSA sees the whole picture.
+    """
+    windows = list(
+        WindowSweep.objects.filter(window__period__gte=since)
+        .select_related("window")
+        .order_by("window__period")
+    )
+    counts: dict[tuple[int, int], tuple[int, int]] = {}
+    for row in (
+        Breach.objects.filter(window__period__gte=since)
+        .values("provider_id", "window_id")
+        .annotate(missed=Count("id"), cured=Count("id", filter=Q(cured_by__isnull=False)))
+    ):
+        counts[(row["provider_id"], row["window_id"])] = (row["missed"], row["cured"])
+    provider_ids = set(
+        Location.objects.filter(status="active").values_list("provider_id", flat=True).distinct()
+    ) | {pk for pk, _ in counts}
+    providers = Provider.objects.filter(pk__in=provider_ids).order_by("name", "cqc_id")
+    for provider in providers.iterator(chunk_size=2000):
+        for sweep in windows:
+            missed, cured = counts.get((provider.pk, sweep.window_id), (0, 0))
+            yield [
+                provider.cqc_id,
+                provider.name,
+                sweep.window.period_key,
+                missed,
+                cured,
+                0 if missed else 1,
+            ]

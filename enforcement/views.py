@@ -1,0 +1,278 @@
+"""Caseworker pages (staff only, GOV.UK patterns): the queue, the case, its actions, letters,
+and the compliance export for NHSBSA. Each action is one form calling one service."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from capacity_tracker.lib import clock
+from capacity_tracker.lib.csv_files import iter_csv_lines
+from enforcement import forms as case_forms
+from enforcement import services
+from enforcement.letters import letter_pdf
+from enforcement.models import EnforcementCase, Letter
+from enforcement.selectors import COMPLIANCE_HEADER, breach_grid, case_queue, compliance_rows
+from enforcement.transitions import LABELS, Action, State, allowed_actions
+from providers.access import role_of, role_required
+from providers.models import LocalAuthority, Location, Region, Role
+
+READ_ROLES = (Role.CASEWORKER, Role.SUPPORT)
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    slug: str
+    label: str
+    form: type[forms.Form]
+    run: Callable[..., Any]
+    available: Callable[[EnforcementCase], bool]
+
+
+def _states(*states: State) -> Callable[[EnforcementCase], bool]:
+    return lambda case: State(case.state) in states
+
+
+ACTIONS: dict[str, CaseAction] = {
+    "log-contact": CaseAction(
+        "log-contact",
+        "Log a contact",
+        case_forms.ContactForm,
+        lambda case, actor, now, d: services.case_log_contact(
+            actor=actor, case_id=case.pk, method=d["method"], summary=d["summary"], now=now
+        ),
+        lambda case: case.is_open,
+    ),
+    "notice-of-intent": CaseAction(
+        "notice-of-intent",
+        "Issue a notice of intent",
+        case_forms.NoticeForm,
+        lambda case, actor, now, d: services.case_issue_notice_of_intent(
+            actor=actor,
+            case_id=case.pk,
+            sent_on=d["sent_on"],
+            method=d["method"],
+            reason=d["reason"],
+            now=now,
+        ),
+        lambda case: Action.ISSUE_NOTICE_OF_INTENT in allowed_actions(case.state),
+    ),
+    "representation": CaseAction(
+        "representation",
+        "Record a representation",
+        case_forms.RepresentationForm,
+        lambda case, actor, now, d: services.case_record_representation(
+            actor=actor,
+            case_id=case.pk,
+            received_on=d["received_on"],
+            summary=d["summary"],
+            now=now,
+        ),
+        _states(State.NOTICE_OF_INTENT),
+    ),
+    "decision": CaseAction(
+        "decision",
+        "Record the decision",
+        case_forms.DecisionForm,
+        lambda case, actor, now, d: services.case_decide(
+            actor=actor,
+            case_id=case.pk,
+            excuse_accepted=d["excuse_accepted"] == "yes",
+            reason=d["reason"],
+            now=now,
+        ),
+        lambda case: case.state == State.NOTICE_OF_INTENT and not case.decision,
+    ),
+    "final-notice": CaseAction(
+        "final-notice",
+        "Issue a final notice",
+        case_forms.NoticeForm,
+        lambda case, actor, now, d: services.case_issue_final_notice(
+            actor=actor,
+            case_id=case.pk,
+            sent_on=d["sent_on"],
+            method=d["method"],
+            reason=d["reason"],
+            now=now,
+        ),
+        lambda case: case.state == State.NOTICE_OF_INTENT and case.decision == "not_accepted",
+    ),
+    "appeal": CaseAction(
+        "appeal",
+        "Record an appeal",
+        case_forms.AppealForm,
+        lambda case, actor, now, d: services.case_lodge_appeal(
+            actor=actor,
+            case_id=case.pk,
+            body=d["body"],
+            lodged_on=d["lodged_on"],
+            reason=d["reason"],
+            now=now,
+        ),
+        _states(State.FINAL_NOTICE),
+    ),
+    "appeal-outcome": CaseAction(
+        "appeal-outcome",
+        "Record the appeal outcome",
+        case_forms.OutcomeForm,
+        lambda case, actor, now, d: services.case_appeal_outcome(
+            actor=actor, case_id=case.pk, outcome=d["outcome"], reason=d["reason"], now=now
+        ),
+        _states(State.APPEAL_PANEL, State.APPEAL_TRIBUNAL),
+    ),
+    "payment": CaseAction(
+        "payment",
+        "Record a payment",
+        case_forms.PaymentForm,
+        lambda case, actor, now, d: services.case_record_payment(
+            actor=actor,
+            case_id=case.pk,
+            amount=d["amount"],
+            received_on=d["received_on"],
+            reference=d["reference"],
+            now=now,
+        ),
+        _states(State.FINAL_NOTICE),
+    ),
+    "withdraw": CaseAction(
+        "withdraw",
+        "Withdraw the case",
+        case_forms.ReasonForm,
+        lambda case, actor, now, d: services.case_withdraw(
+            actor=actor, case_id=case.pk, reason=d["reason"], now=now
+        ),
+        lambda case: case.is_open,
+    ),
+    "close": CaseAction(
+        "close",
+        "Close the case",
+        case_forms.ReasonForm,
+        lambda case, actor, now, d: services.case_close(
+            actor=actor, case_id=case.pk, reason=d["reason"], now=now
+        ),
+        _states(State.FIRST_BREACH, State.SECOND_BREACH),
+    ),
+}
+
+
+def _case(reference: str) -> EnforcementCase:
+    return get_object_or_404(
+        EnforcementCase.objects.select_related("provider", "last_breach_window"),
+        reference=reference,
+    )
+
+
+@role_required(*READ_ROLES)
+def queue(request: HttpRequest) -> HttpResponse:
+    today = clock.local_date(clock.now())
+    filters = {
+        "state": request.GET.get("state", "open"),
+        "region": request.GET.get("region", ""),
+        "local_authority": request.GET.get("local_authority", ""),
+        "overdue": request.GET.get("overdue") == "1",
+    }
+    cases = case_queue(today=today, **filters)
+    return render(
+        request,
+        "enforcement/queue.html",
+        {
+            "cases": cases,
+            "filters": filters,
+            "today": today,
+            "states": [("open", "All open cases"), ("all", "All cases")]
+            + [(s.value, LABELS[s]) for s in State],
+            "regions": Region.objects.all(),
+            "authorities": LocalAuthority.objects.all(),
+        },
+    )
+
+
+@role_required(*READ_ROLES)
+def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case(reference)
+    today = clock.local_date(clock.now())
+    windows, grid = breach_grid(case)
+    can_act = role_of(request.user) is Role.CASEWORKER
+    fee = services.fee_for(case.provider_id, today)
+    all_cured = not case.provider.breaches.filter(escalates=True, cured_by__isnull=True).exists()
+    return render(
+        request,
+        "enforcement/case.html",
+        {
+            "case": case,
+            "today": today,
+            "windows": windows,
+            "grid": grid,
+            "events": case.events.select_related("actor"),
+            "letters": case.letters.all(),
+            "locations": Location.objects.filter(provider=case.provider).select_related(
+                "local_authority"
+            ),
+            "actions": [a for a in ACTIONS.values() if a.available(case)] if can_act else [],
+            "fee": fee,
+            "suggest_withdrawal": case.is_open and all_cured,
+            "overdue": case.next_action_due is not None
+            and case.next_action_due < today
+            and case.is_open,
+        },
+    )
+
+
+@role_required(Role.CASEWORKER)
+def case_action(request: HttpRequest, reference: str, slug: str) -> HttpResponse:
+    case = _case(reference)
+    action = ACTIONS.get(slug)
+    if action is None or not action.available(case):
+        raise PermissionDenied("That action is not available for this case now.")
+    form = action.form(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            action.run(case, request.user, clock.now(), form.cleaned_data)
+        except services.CaseActionRefused as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, f"{action.label}: done.")
+            return redirect("enforcement:case", reference=case.reference)
+    return render(
+        request,
+        "enforcement/action.html",
+        {"case": case, "action": action, "form": form, "error": error},
+        status=400 if (error or form.errors) else 200,
+    )
+
+
+@role_required(*READ_ROLES)
+def letter_download(request: HttpRequest, reference: str, letter_reference: str) -> HttpResponse:
+    letter = get_object_or_404(Letter, case__reference=reference, reference=letter_reference)
+    return FileResponse(
+        io.BytesIO(letter_pdf(letter)),
+        as_attachment=True,
+        filename=f"{letter.reference}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@role_required(*READ_ROLES)
+def compliance_csv(request: HttpRequest) -> HttpResponse:
+    try:
+        since = datetime.date.fromisoformat(request.GET.get("since", "2023-04-01"))
+    except ValueError:
+        return HttpResponse(
+            "since must be a date like 2023-04-01", status=400, content_type="text/plain"
+        )
+    response = StreamingHttpResponse(
+        iter_csv_lines(COMPLIANCE_HEADER, compliance_rows(since=since)),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="compliance-since-{since}.csv"'
+    return response
