@@ -27,5 +27,6 @@ urlpatterns = [
     path("", include("providers.urls")),
     path("", include("returns.urls")),
     path("", include("returns.email_urls")),
+    path("", include("enforcement.urls")),
     path("admin/", admin.site.urls),
 ]
