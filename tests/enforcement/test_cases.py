@@ -411,3 +411,14 @@ def test_compliance_csv_for_nhsbsa(eligible_case):
     ]
     assert compliant.provider.name not in {r["provider_name"] for r in mine}
     assert client.get(reverse("enforcement:compliance-csv"), {"since": "soon"}).status_code == 400
+
+
+def test_staff_maintain_the_fee_table_in_admin(db):
+    from enforcement.models import FeeScheme
+
+    support = SupportUserFactory(is_superuser=True)
+    client = client_for(support)
+    scheme = FeeScheme.objects.get()
+    page = client.get(reverse("admin:enforcement_feescheme_change", args=[scheme.pk])).content.decode()
+    assert "15710" in page
+    assert client.get(reverse("admin:enforcement_breach_changelist")).status_code == 200

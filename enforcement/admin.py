@@ -1,0 +1,81 @@
+"""Staff maintain the CQC fee table here; cases are worked on the caseworker pages."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from enforcement.models import (
+    Breach,
+    CaseEvent,
+    EnforcementCase,
+    FeeBand,
+    FeeScheme,
+    Letter,
+    WindowSweep,
+)
+
+
+class FeeBandInline(admin.TabularInline):
+    model = FeeBand
+    extra = 1
+    fields = ["care_type", "lowest", "highest", "amount"]
+
+
+@admin.register(FeeScheme)
+class FeeSchemeAdmin(admin.ModelAdmin):
+    list_display = ["name", "effective_from"]
+    inlines = [FeeBandInline]
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Breach)
+class BreachAdmin(ReadOnly):
+    list_display = ["window", "location", "care_type", "provider", "escalates", "cured_by"]
+    list_filter = ["escalates", "care_type", "window"]
+    search_fields = ["location__name", "location__cqc_id", "provider__name", "provider__cqc_id"]
+    list_select_related = ["window", "location", "provider", "cured_by"]
+
+
+@admin.register(EnforcementCase)
+class EnforcementCaseAdmin(ReadOnly):
+    list_display = [
+        "reference",
+        "provider",
+        "state",
+        "noi_eligible",
+        "next_action_due",
+        "updated_at",
+    ]
+    list_filter = ["state", "noi_eligible"]
+    search_fields = ["reference", "provider__name", "provider__cqc_id"]
+    list_select_related = ["provider"]
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnly):
+    list_display = ["at", "case", "action", "from_state", "to_state", "actor_label"]
+    list_filter = ["action"]
+    search_fields = ["case__reference", "actor_label", "reason"]
+
+
+@admin.register(Letter)
+class LetterAdmin(ReadOnly):
+    list_display = ["reference", "kind", "case", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["reference", "case__reference"]
+
+
+@admin.register(WindowSweep)
+class WindowSweepAdmin(ReadOnly):
+    list_display = ["window", "swept_at", "breaches"]
