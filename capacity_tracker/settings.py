@@ -265,7 +265,9 @@ SPECTACULAR_SETTINGS = {
 
 # --- Enforcement (policy values; DOMAIN 5) ---------------------------------------------------
 try:
-    ENFORCEMENT_START = datetime.date.fromisoformat(env.str("ENFORCEMENT_START", default="2023-04-01"))
+    ENFORCEMENT_START = datetime.date.fromisoformat(
+        env.str("ENFORCEMENT_START", default="2023-04-01")
+    )
 except ValueError:
     raise ImproperlyConfigured("ENFORCEMENT_START must be a date like 2023-04-01.") from None
 NOI_CONSECUTIVE_MISSES = strict_int(env, "NOI_CONSECUTIVE_MISSES", default=3, minimum=1)
