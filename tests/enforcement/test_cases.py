@@ -419,6 +419,8 @@ def test_staff_maintain_the_fee_table_in_admin(db):
     support = SupportUserFactory(is_superuser=True)
     client = client_for(support)
     scheme = FeeScheme.objects.get()
-    page = client.get(reverse("admin:enforcement_feescheme_change", args=[scheme.pk])).content.decode()
+    page = client.get(
+        reverse("admin:enforcement_feescheme_change", args=[scheme.pk])
+    ).content.decode()
     assert "15710" in page
     assert client.get(reverse("admin:enforcement_breach_changelist")).status_code == 200
