@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("providers.urls")),
     path("", include("returns.urls")),
+    path("", include("returns.bulk_urls")),
     path("", include("returns.email_urls")),
     path("", include("enforcement.urls")),
     path("admin/", admin.site.urls),

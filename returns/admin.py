@@ -5,7 +5,15 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from returns.models import CampaignMonth, CollectionWindow, DataItem, DatasetVersion, ItemRule
+from providers.access import Role, role_of
+from returns.models import (
+    BulkUpload,
+    CampaignMonth,
+    CollectionWindow,
+    DataItem,
+    DatasetVersion,
+    ItemRule,
+)
 from returns.services import window_override
 
 
@@ -90,3 +98,45 @@ class DatasetVersionAdmin(admin.ModelAdmin):
 @admin.register(CampaignMonth)
 class CampaignMonthAdmin(admin.ModelAdmin):
     list_display = ["period", "note"]
+
+
+@admin.register(BulkUpload)
+class BulkUploadAdmin(admin.ModelAdmin):
+    """Read-only: who uploaded which file (by its SHA-256), when, and what came of it."""
+
+    list_display = [
+        "pk",
+        "file_name",
+        "uploaded_by",
+        "provider",
+        "window",
+        "status",
+        "rows_total",
+        "error_count",
+        "created_at",
+        "applied_at",
+    ]
+    list_filter = ["status", "care_type"]
+    search_fields = ["file_name", "sha256", "uploaded_by__email", "provider__cqc_id"]
+    date_hierarchy = "created_at"
+    list_select_related = ["uploaded_by", "provider", "window"]
+    exclude = ["content"]  # the file itself: up to 5 MB, not for a page
+
+    def get_queryset(self, request: HttpRequest):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).defer("content")
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Every support officer answers "did my file go in?" calls: no model permission needed.
+        return role_of(request.user) is Role.SUPPORT or super().has_view_permission(request, obj)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -280,3 +280,77 @@ class ReturnVersion(models.Model):
     @property
     def submitter_name(self) -> str:
         return f"{self.submitter_first_name} {self.submitter_last_name}".strip()
+
+
+class BulkUpload(models.Model):
+    """One CSV file uploaded to update many returns at once (returns/bulk.py).
+
+    The file's bytes are kept (bounded by ``returns.bulk.MAX_FILE_BYTES``) so that the check,
+    the worker and the final apply all read exactly the bytes whose SHA-256 we recorded.
+    Nothing from the file reaches a return until someone confirms a check with no errors.
+    """
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", "Checking"
+        INVALID = "invalid", "Has errors"
+        READY = "ready", "Ready to confirm"
+        APPLYING = "applying", "Saving"
+        APPLIED = "applied", "Saved"
+        FAILED = "failed", "Failed"
+
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    size = models.PositiveIntegerField(help_text="Bytes.")
+    content = models.BinaryField(editable=False)
+    encoding = models.CharField(max_length=16, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    provider = models.ForeignKey(
+        "providers.Provider",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The uploader's provider; empty for support staff, who may update any location.",
+    )
+    care_type = models.CharField(
+        max_length=16,
+        choices=CareType.choices,
+        blank=True,
+        help_text="Empty when the file has rows of both care types.",
+    )
+    window = models.ForeignKey(CollectionWindow, on_delete=models.PROTECT, related_name="+")
+    on_behalf_reason = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CHECKING)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_checked = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(
+        default=list, blank=True, help_text="Row number, column and message per error."
+    )
+    error_count = models.PositiveIntegerField(
+        default=0, help_text="All errors found; the list above may keep only the first ones."
+    )
+    counts = models.JSONField(
+        default=dict, blank=True, help_text="What the file will save, or saved."
+    )
+    created_at = models.DateTimeField()
+    checked_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["uploaded_by", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="applied") | Q(applied_at__isnull=False),
+                name="bulk_upload_applied_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()}, {self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.APPLYING)
