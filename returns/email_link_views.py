@@ -17,7 +17,7 @@ from capacity_tracker.lib import clock
 from providers.models import Contact, Location, OutboundEmail
 from returns.email_links import LinkError, LinkExpired, read_token
 from returns.emails import REMINDER, WINDOW_OPEN
-from returns.forms import NilReasonForm
+from returns.forms import EmailLinkForm
 from returns.models import CollectionWindow, ReturnKind, ReturnSource
 from returns.submission import ReturnError, Submitter, previous_figures, return_save
 
@@ -86,20 +86,18 @@ def email_link(request: HttpRequest, token: str) -> HttpResponse:
         )
     care_types = location.care_types
     can_confirm = all(previous_figures(location, care_type) is not None for care_type in care_types)
-    form = NilReasonForm(request.POST if request.POST.get("choice") == "nil" else None)
+    form = EmailLinkForm(request.POST if request.method == "POST" else None, can_confirm=can_confirm)
     error = ""
-    if request.method == "POST":
-        choice = request.POST.get("choice", "")
+    if request.method == "POST" and form.is_valid():
         first, last = _split_name(contact.name)
         submitter = Submitter(user=None, first_name=first, last_name=last)
+        choice = form.cleaned_data["choice"]
         try:
             if choice == "unchanged":
                 references = _save_all(
                     location, window, contact, care_types, submitter, ReturnKind.UNCHANGED
                 )
-            elif choice == "nil":
-                if not form.is_valid():
-                    raise _FormProblem()
+            else:
                 references = _save_all(
                     location,
                     window,
@@ -110,11 +108,6 @@ def email_link(request: HttpRequest, token: str) -> HttpResponse:
                     nil_reason=form.cleaned_data["nil_reason"],
                     nil_reason_detail=form.cleaned_data["nil_reason_detail"],
                 )
-            else:
-                error = "Select what you want to do"
-                raise _FormProblem()
-        except _FormProblem:
-            pass
         except ReturnError as exc:
             error = str(exc)
         else:
@@ -142,10 +135,6 @@ def email_link(request: HttpRequest, token: str) -> HttpResponse:
         },
         status=400 if (error or form.errors) else 200,
     )
-
-
-class _FormProblem(Exception):
-    pass
 
 
 def _save_all(location, window, contact, care_types, submitter, kind, **fields):  # type: ignore[no-untyped-def]

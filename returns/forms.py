@@ -88,3 +88,36 @@ class NilReasonForm(forms.Form):
 
 class NilReturnForm(NilReasonForm):
     based_on = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class EmailLinkForm(NilReasonForm):
+    """The emailed link's page: confirm nothing has changed, or make a nil return."""
+
+    choice = forms.ChoiceField(
+        label="What do you want to do?",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select what you want to do",
+            "invalid_choice": "Select what you want to do",
+        },
+    )
+    field_order = ["choice", "nil_reason", "nil_reason_detail"]
+
+    def __init__(self, *args: Any, can_confirm: bool, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        choices = [("nil", "Make a nil return")]
+        if can_confirm:
+            choices.insert(0, ("unchanged", "Nothing has changed since our last return"))
+        self.fields["choice"].choices = choices
+        self.fields["nil_reason"].required = False
+        self.fields["nil_reason"].label = "If you are making a nil return, why?"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("choice") != "nil":
+            # The reason only matters for a nil return; keep what was typed but do not check it.
+            for name in ("nil_reason", "nil_reason_detail"):
+                self.errors.pop(name, None)
+        elif not cleaned.get("nil_reason"):
+            self.add_error("nil_reason", "Select why you are making a nil return")
+        return cleaned

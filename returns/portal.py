@@ -37,6 +37,7 @@ from returns.submission import (
 )
 
 PORTAL_ROLES = (Role.PROVIDER, Role.SUPPORT)
+YES_NO_LABELS = {"yes": "Yes", "no": "No"}
 
 
 @dataclass
@@ -172,7 +173,12 @@ def _answer_rows(dataset, answers: dict[str, Any]) -> list[tuple[str, list[tuple
         shown = []
         for item in items:
             value = answers.get(item.code)
-            shown.append((item, "Not answered" if value in (None, "") else str(value).capitalize()))
+            shown.append(
+                (
+                    item,
+                    "Not answered" if value in (None, "") else YES_NO_LABELS.get(value, str(value)),
+                )
+            )
         rows.append((name, shown))
     return rows
 

@@ -183,6 +183,11 @@ def test_caseworker_finds_a_provider(browser_page: Page, meadow, riverside, asse
     page = browser_page
     sign_in(page, caseworker.email)
 
+    # Caseworkers land on their case queue; the provider search is in the menu.
+    expect(page).to_have_url(path_is("/cases/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enforcement cases")
+    assert_accessible(page)
+    page.get_by_role("link", name="Find a provider").click()
     expect(page).to_have_url(path_is("/locations/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Find a provider")
     assert_accessible(page)

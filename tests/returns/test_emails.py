@@ -610,3 +610,14 @@ def test_support_staff_see_locations_overdue_for_onboarding_in_admin(db):
     text = page.content.decode()
     assert overdue.name in text
     assert "Brand New House" not in text
+
+
+def test_choosing_nothing_on_the_link_page_links_the_error_to_the_question(
+    client, world, frozen_in_window
+):
+    response = client.post(link_for(world["home"], world["contacts"][0]), {})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'href="#id_choice"' in page
+    assert "Select what you want to do" in page
+    assert not ReturnVersion.objects.exists()
