@@ -12,6 +12,9 @@ from enforcement.transitions import LABELS, TERMINAL, State
 from providers.models import CareType, Location, Provider
 from returns.models import CollectionWindow, ReturnVersion
 
+# Sorted: a set would come out in a different order in each process and make migrations churn.
+TERMINAL_VALUES = sorted(s.value for s in TERMINAL)
+
 
 class WindowSweep(models.Model):
     """A window whose breaches have been recorded: the sweep runs once per window."""
@@ -107,7 +110,7 @@ class EnforcementCase(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["provider"],
-                condition=~Q(state__in=[s.value for s in TERMINAL]),
+                condition=~Q(state__in=TERMINAL_VALUES),
                 name="one_open_case_per_provider",
             )
         ]
@@ -115,7 +118,7 @@ class EnforcementCase(models.Model):
             models.Index(fields=["state"]),
             models.Index(
                 fields=["next_action_due"],
-                condition=~Q(state__in=[s.value for s in TERMINAL]),
+                condition=~Q(state__in=TERMINAL_VALUES),
                 name="case_open_due",
             ),
         ]

@@ -371,7 +371,7 @@ class Migration(migrations.Migration):
             model_name="enforcementcase",
             index=models.Index(
                 condition=models.Q(
-                    ("state__in", ["withdrawn", "closed", "paid", "quashed"]), _negated=True
+                    ("state__in", ["closed", "paid", "quashed", "withdrawn"]), _negated=True
                 ),
                 fields=["next_action_due"],
                 name="case_open_due",
@@ -381,7 +381,7 @@ class Migration(migrations.Migration):
             model_name="enforcementcase",
             constraint=models.UniqueConstraint(
                 condition=models.Q(
-                    ("state__in", ["withdrawn", "closed", "paid", "quashed"]), _negated=True
+                    ("state__in", ["closed", "paid", "quashed", "withdrawn"]), _negated=True
                 ),
                 fields=("provider",),
                 name="one_open_case_per_provider",

@@ -27,7 +27,7 @@ def test_seed_demo_builds_a_small_world_once():
     assert ReturnVersion.objects.values("return_head__window").distinct().count() == 3
     assert ReturnVersion.objects.filter(in_window=False).count() == 1
     assert not ReturnVersion.objects.filter(
-        return_head__location__provider__cqc_id="1-101000005"
+        return_head__location__provider__cqc_id="1-101000004"
     ).exists()
     text = out.getvalue()
     assert "demo-password-2026" in text

@@ -177,7 +177,9 @@ PROVIDERS: list[tuple[str, str, str, list[DemoLocation]]] = [
 ]
 
 DORMANT_LOCATION = "1-1000000042"
-NEVER_RETURNS = "1-101000005"  # Thames Community Care: shows breaches once enforcement exists
+# Harbour View Care (a 9-place care home: a known fee band) never returns, so the demo shows a
+# case move from first breach to a notice of intent and a fine of £816.
+NEVER_RETURNS = "1-101000004"
 
 
 def demo_answers(location: Location, care_type: str) -> dict[str, str]:
@@ -287,21 +289,19 @@ class Command(BaseCommand):
         """Three months of returns, through the real save path (returns sits above providers,
         so it is imported here, in the command, not by the providers app itself)."""
         from capacity_tracker.lib import clock
-        from returns.deadlines import Period
+        from returns.deadlines import Period, window_dates
         from returns.models import CollectionWindow, ReturnVersion
         from returns.services import windows_ensure, windows_ensure_ahead
         from returns.submission import Submitter, return_save
 
         now = clock.now()
         windows_ensure_ahead(now=now)
-        this_month = Period.of(clock.local_date(now))
-        windows_ensure(
-            periods=[
-                this_month.previous().previous().previous(),
-                this_month.previous().previous(),
-                this_month.previous(),
-            ]
-        )
+        # The three most recent months whose windows have closed, and no earlier ones: an
+        # empty earlier month would put every demo provider in breach.
+        latest = Period.of(clock.local_date(now))
+        while window_dates(latest).closes_at > now:
+            latest = latest.previous()
+        windows_ensure(periods=[latest.previous().previous(), latest.previous(), latest])
         opened = list(CollectionWindow.objects.filter(opens_at__lte=now).order_by("-period")[:4])
         past = [w for w in opened if w.closes_at <= now][:3]
         manager = User.objects.get(email="manager@meadowbank.example")
