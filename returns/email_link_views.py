@@ -86,7 +86,9 @@ def email_link(request: HttpRequest, token: str) -> HttpResponse:
         )
     care_types = location.care_types
     can_confirm = all(previous_figures(location, care_type) is not None for care_type in care_types)
-    form = EmailLinkForm(request.POST if request.method == "POST" else None, can_confirm=can_confirm)
+    form = EmailLinkForm(
+        request.POST if request.method == "POST" else None, can_confirm=can_confirm
+    )
     error = ""
     if request.method == "POST" and form.is_valid():
         first, last = _split_name(contact.name)
