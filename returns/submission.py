@@ -164,7 +164,7 @@ def return_save(
         if based_on is not None and head.version_count != based_on:
             raise StaleReturn(head.latest)
         in_window = window.contains(now)
-        version = ReturnVersion.objects.create(
+        version = ReturnVersion(
             return_head=head,
             number=head.version_count + 1,
             kind=kind,
@@ -178,9 +178,9 @@ def return_save(
             submitter_last_name=submitter.last_name,
             submitted_at=now,
             in_window=in_window,
-            reference=new_reference(window),
             on_behalf_reason=on_behalf_reason.strip(),
         )
+        _insert_with_unique_reference(version, window)
         head.version_count = version.number
         head.latest = version
         if in_window:
@@ -203,6 +203,23 @@ def return_save(
             },
         )
     return version
+
+
+def _insert_with_unique_reference(version: ReturnVersion, window: CollectionWindow) -> None:
+    """References are short enough to read over the phone, so two can collide (about one in
+    a billion per save within a month): try another inside a savepoint rather than fail."""
+    for attempt in range(5):
+        version.reference = new_reference(window)
+        try:
+            with transaction.atomic():
+                version.save(force_insert=True)
+            return
+        except IntegrityError:
+            if (
+                attempt == 4
+                or ReturnVersion.objects.filter(reference=version.reference).count() == 0
+            ):
+                raise  # not a reference clash: let the caller see the real error
 
 
 def _locked_head(location: Location, care_type: str, window: CollectionWindow) -> Return:

@@ -379,9 +379,9 @@ def test_saving_a_return_is_a_handful_of_queries(
     provider_user, location, django_assert_max_num_queries
 ):
     window = december()
-    # Four small reads of the dataset, the locked head (or its creation), the version, the
-    # head update and the audit event, with their savepoints.
-    with django_assert_max_num_queries(13):
+    # Four small reads of the dataset, the locked head (or its creation), the version (in a
+    # savepoint, in case its reference clashes), the head update and the audit event.
+    with django_assert_max_num_queries(15):
         return_save(
             submitter=Submitter.of(provider_user),
             location=location,
@@ -393,3 +393,33 @@ def test_saving_a_return_is_a_handful_of_queries(
             answers=GOOD,
             based_on=0,
         )
+
+
+def test_a_reference_clash_is_retried_not_a_server_error(provider_user, location):
+    window = december()
+    first = return_save(
+        submitter=Submitter.of(provider_user),
+        location=location,
+        care_type="care_home",
+        window=window,
+        kind="nil",
+        nil_reason="no_staff",
+        source="portal",
+        now=IN_WINDOW,
+    )
+    taken = first.reference.split("-")[1]
+    codes = iter([taken, "ZZZZZZ"])
+    with mock.patch("returns.submission.secrets.choice", side_effect=lambda alphabet: next(chars)):
+        chars = iter("".join(next(codes) for _ in range(2)))
+        second = return_save(
+            submitter=Submitter.of(provider_user),
+            location=location,
+            care_type="care_home",
+            window=window,
+            kind="nil",
+            nil_reason="no_staff",
+            source="portal",
+            now=IN_WINDOW,
+        )
+    assert second.reference.endswith("-ZZZZZZ")
+    assert ReturnVersion.objects.count() == 2
