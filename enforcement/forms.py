@@ -40,7 +40,8 @@ class RepresentationForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    excuse_accepted = forms.ChoiceField(
+    excuse_accepted = forms.TypedChoiceField(
+        coerce=lambda value: value == "yes",
         label="Did the provider have a reasonable excuse?",
         choices=[
             ("yes", "Yes: no penalty, close the case"),

@@ -31,10 +31,12 @@ READ_ROLES = (Role.CASEWORKER, Role.SUPPORT)
 
 @dataclass(frozen=True)
 class CaseAction:
+    """A caseworker action: its form's cleaned data are exactly the service's arguments."""
+
     slug: str
     label: str
     form: type[forms.Form]
-    run: Callable[..., Any]
+    service: Callable[..., Any]
     available: Callable[[EnforcementCase], bool]
 
 
@@ -42,125 +44,80 @@ def _states(*states: State) -> Callable[[EnforcementCase], bool]:
     return lambda case: State(case.state) in states
 
 
+def _is_open(case: EnforcementCase) -> bool:
+    return case.is_open
+
+
 ACTIONS: dict[str, CaseAction] = {
-    "log-contact": CaseAction(
-        "log-contact",
-        "Log a contact",
-        case_forms.ContactForm,
-        lambda case, actor, now, d: services.case_log_contact(
-            actor=actor, case_id=case.pk, method=d["method"], summary=d["summary"], now=now
+    action.slug: action
+    for action in (
+        CaseAction(
+            "log-contact",
+            "Log a contact",
+            case_forms.ContactForm,
+            services.case_log_contact,
+            _is_open,
         ),
-        lambda case: case.is_open,
-    ),
-    "notice-of-intent": CaseAction(
-        "notice-of-intent",
-        "Issue a notice of intent",
-        case_forms.NoticeForm,
-        lambda case, actor, now, d: services.case_issue_notice_of_intent(
-            actor=actor,
-            case_id=case.pk,
-            sent_on=d["sent_on"],
-            method=d["method"],
-            reason=d["reason"],
-            now=now,
+        CaseAction(
+            "notice-of-intent",
+            "Issue a notice of intent",
+            case_forms.NoticeForm,
+            services.case_issue_notice_of_intent,
+            lambda case: Action.ISSUE_NOTICE_OF_INTENT in allowed_actions(case.state),
         ),
-        lambda case: Action.ISSUE_NOTICE_OF_INTENT in allowed_actions(case.state),
-    ),
-    "representation": CaseAction(
-        "representation",
-        "Record a representation",
-        case_forms.RepresentationForm,
-        lambda case, actor, now, d: services.case_record_representation(
-            actor=actor,
-            case_id=case.pk,
-            received_on=d["received_on"],
-            summary=d["summary"],
-            now=now,
+        CaseAction(
+            "representation",
+            "Record a representation",
+            case_forms.RepresentationForm,
+            services.case_record_representation,
+            _states(State.NOTICE_OF_INTENT),
         ),
-        _states(State.NOTICE_OF_INTENT),
-    ),
-    "decision": CaseAction(
-        "decision",
-        "Record the decision",
-        case_forms.DecisionForm,
-        lambda case, actor, now, d: services.case_decide(
-            actor=actor,
-            case_id=case.pk,
-            excuse_accepted=d["excuse_accepted"] == "yes",
-            reason=d["reason"],
-            now=now,
+        CaseAction(
+            "decision",
+            "Record the decision",
+            case_forms.DecisionForm,
+            services.case_decide,
+            lambda case: case.state == State.NOTICE_OF_INTENT and not case.decision,
         ),
-        lambda case: case.state == State.NOTICE_OF_INTENT and not case.decision,
-    ),
-    "final-notice": CaseAction(
-        "final-notice",
-        "Issue a final notice",
-        case_forms.NoticeForm,
-        lambda case, actor, now, d: services.case_issue_final_notice(
-            actor=actor,
-            case_id=case.pk,
-            sent_on=d["sent_on"],
-            method=d["method"],
-            reason=d["reason"],
-            now=now,
+        CaseAction(
+            "final-notice",
+            "Issue a final notice",
+            case_forms.NoticeForm,
+            services.case_issue_final_notice,
+            lambda case: case.state == State.NOTICE_OF_INTENT and case.decision == "not_accepted",
         ),
-        lambda case: case.state == State.NOTICE_OF_INTENT and case.decision == "not_accepted",
-    ),
-    "appeal": CaseAction(
-        "appeal",
-        "Record an appeal",
-        case_forms.AppealForm,
-        lambda case, actor, now, d: services.case_lodge_appeal(
-            actor=actor,
-            case_id=case.pk,
-            body=d["body"],
-            lodged_on=d["lodged_on"],
-            reason=d["reason"],
-            now=now,
+        CaseAction(
+            "appeal",
+            "Record an appeal",
+            case_forms.AppealForm,
+            services.case_lodge_appeal,
+            _states(State.FINAL_NOTICE),
         ),
-        _states(State.FINAL_NOTICE),
-    ),
-    "appeal-outcome": CaseAction(
-        "appeal-outcome",
-        "Record the appeal outcome",
-        case_forms.OutcomeForm,
-        lambda case, actor, now, d: services.case_appeal_outcome(
-            actor=actor, case_id=case.pk, outcome=d["outcome"], reason=d["reason"], now=now
+        CaseAction(
+            "appeal-outcome",
+            "Record the appeal outcome",
+            case_forms.OutcomeForm,
+            services.case_appeal_outcome,
+            _states(State.APPEAL_PANEL, State.APPEAL_TRIBUNAL),
         ),
-        _states(State.APPEAL_PANEL, State.APPEAL_TRIBUNAL),
-    ),
-    "payment": CaseAction(
-        "payment",
-        "Record a payment",
-        case_forms.PaymentForm,
-        lambda case, actor, now, d: services.case_record_payment(
-            actor=actor,
-            case_id=case.pk,
-            amount=d["amount"],
-            received_on=d["received_on"],
-            reference=d["reference"],
-            now=now,
+        CaseAction(
+            "payment",
+            "Record a payment",
+            case_forms.PaymentForm,
+            services.case_record_payment,
+            _states(State.FINAL_NOTICE),
         ),
-        _states(State.FINAL_NOTICE),
-    ),
-    "withdraw": CaseAction(
-        "withdraw",
-        "Withdraw the case",
-        case_forms.ReasonForm,
-        lambda case, actor, now, d: services.case_withdraw(
-            actor=actor, case_id=case.pk, reason=d["reason"], now=now
+        CaseAction(
+            "withdraw", "Withdraw the case", case_forms.ReasonForm, services.case_withdraw, _is_open
         ),
-        lambda case: case.is_open,
-    ),
-    "close": CaseAction(
-        "close",
-        "Close the case",
-        case_forms.ReasonForm,
-        lambda case, actor, now, d: services.case_close(
-            actor=actor, case_id=case.pk, reason=d["reason"], now=now
+        CaseAction(
+            "close",
+            "Close the case",
+            case_forms.ReasonForm,
+            services.case_close,
+            _states(State.FIRST_BREACH, State.SECOND_BREACH),
         ),
-        _states(State.FIRST_BREACH, State.SECOND_BREACH),
-    ),
+    )
 }
 
 
@@ -237,7 +194,9 @@ def case_action(request: HttpRequest, reference: str, slug: str) -> HttpResponse
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
-            action.run(case, request.user, clock.now(), form.cleaned_data)
+            action.service(
+                actor=request.user, case_id=case.pk, now=clock.now(), **form.cleaned_data
+            )
         except services.CaseActionRefused as exc:
             error = " ".join(exc.messages)
         else:
