@@ -88,13 +88,6 @@ def escape_cell(value: object) -> str:
     return text
 
 
-def write_rows(out: io.TextIOBase, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([escape_cell(cell) for cell in row])
-
-
 def iter_csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[str]:
     """Lines for a streamed download, starting with a BOM so that Excel reads UTF-8."""
     buffer = io.StringIO()
