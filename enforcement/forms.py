@@ -5,21 +5,17 @@ from __future__ import annotations
 from django import forms
 
 from capacity_tracker.lib.forms import GovukDateField
-from enforcement.deadlines import ServiceMethod
+from enforcement.models import SERVICE_METHODS
 
-METHODS = [
-    (ServiceMethod.EMAIL.value, "Email"),
-    (ServiceMethod.POST.value, "Post"),
-    (ServiceMethod.HAND.value, "By hand"),
-]
+METHODS = SERVICE_METHODS
 
 
-def _reason(label: str = "Reason (recorded on the case timeline)") -> forms.CharField:
+def _reason(
+    label: str = "Reason (recorded on the case timeline)", missing: str = "Enter a reason"
+) -> forms.CharField:
+    # GOV.UK error messages name the thing that is missing, so each box passes its own.
     return forms.CharField(
-        label=label,
-        widget=forms.Textarea,
-        max_length=2000,
-        error_messages={"required": "Enter a reason"},
+        label=label, widget=forms.Textarea, max_length=2000, error_messages={"required": missing}
     )
 
 
@@ -31,12 +27,14 @@ class NoticeForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select how the notice was sent"},
     )
-    reason = _reason("Reasons for the notice (printed in the letter)")
+    reason = _reason(
+        "Reasons for the notice (printed in the letter)", "Enter the reasons for the notice"
+    )
 
 
 class RepresentationForm(forms.Form):
     received_on = GovukDateField(label="Date received")
-    summary = _reason("Summary of the representation")
+    summary = _reason("Summary of the representation", "Enter a summary of the representation")
 
 
 class DecisionForm(forms.Form):
@@ -50,7 +48,7 @@ class DecisionForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select whether the provider had a reasonable excuse"},
     )
-    reason = _reason("Reasons for the decision")
+    reason = _reason("Reasons for the decision", "Enter the reasons for the decision")
 
 
 class AppealForm(forms.Form):
@@ -64,7 +62,7 @@ class AppealForm(forms.Form):
         error_messages={"required": "Select who the appeal is to"},
     )
     lodged_on = GovukDateField(label="Date the appeal was made")
-    reason = _reason("Grounds of appeal")
+    reason = _reason("Grounds of appeal", "Enter the grounds of appeal")
 
 
 class OutcomeForm(forms.Form):
@@ -80,7 +78,7 @@ class OutcomeForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select the outcome"},
     )
-    reason = _reason("Summary of the decision")
+    reason = _reason("Summary of the decision", "Enter a summary of the decision")
 
 
 class PaymentForm(forms.Form):
@@ -114,4 +112,6 @@ class ContactForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select how you made contact"},
     )
-    summary = _reason("What was said, and any support offered or circumstances given")
+    summary = _reason(
+        "What was said, and any support offered or circumstances given", "Enter what was said"
+    )

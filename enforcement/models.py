@@ -8,9 +8,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from enforcement.deadlines import ServiceMethod
-from enforcement.transitions import LABELS, TERMINAL, State
+from enforcement.transitions import LABELS, TERMINAL, State, event_label, state_label
 from providers.models import CareType, Location, Provider
 from returns.models import CollectionWindow, ReturnVersion
+
+SERVICE_METHODS = [
+    (ServiceMethod.EMAIL.value, "Email"),
+    (ServiceMethod.POST.value, "Post"),
+    (ServiceMethod.HAND.value, "By hand"),
+]
 
 # Sorted: a set would come out in a different order in each process and make migrations churn.
 TERMINAL_VALUES = sorted(s.value for s in TERMINAL)
@@ -84,9 +90,7 @@ class EnforcementCase(models.Model):
     noi_eligible_reason = models.CharField(max_length=255, blank=True)
     # Deadlines as data. next_action_due drives the caseworker queue's "overdue" filter.
     noi_sent_on = models.DateField(null=True, blank=True)
-    noi_method = models.CharField(
-        max_length=8, choices=[(m.value, m.value) for m in ServiceMethod], blank=True
-    )
+    noi_method = models.CharField(max_length=8, choices=SERVICE_METHODS, blank=True)
     noi_given_on = models.DateField(null=True, blank=True)
     representations_due = models.DateField(null=True, blank=True)
     decision_due = models.DateField(null=True, blank=True)
@@ -155,6 +159,18 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.reference} {self.action} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def action_label(self) -> str:
+        return event_label(self.action)
+
+    @property
+    def moved(self) -> str:
+        """'Second breach → Continued breach: notice of intent', or '' when the stage stayed."""
+        if self.from_state == self.to_state:
+            return ""
+        before = state_label(self.from_state) if self.from_state else "New case"
+        return f"{before} → {state_label(self.to_state)}"
 
 
 class Letter(models.Model):

@@ -115,3 +115,29 @@ def allowed_actions(current: State | str, *, by_system: bool = False) -> list[Ac
         for action, (sources, _) in TRANSITIONS.items()
         if state in sources and ((action in SYSTEM_ACTIONS) == by_system)
     ]
+
+
+# Timeline wording for every event the case records (transitions and the rest).
+EVENT_LABELS = {
+    "opened_first_breach": "Case opened: first breach",
+    "breach_recorded": "Another missed month recorded",
+    "noi_eligible": "Flagged as eligible for a notice of intent",
+    "contact_logged": "Contact logged",
+    "representation_received": "Representation received",
+    "decided_no_reasonable_excuse": "Decision: no reasonable excuse",
+    "letter_sent": "Letter sent",
+    Action.SECOND_BREACH.value: "Second breach",
+    Action.CLOSE_COMPLIANT.value: "Closed after compliant months",
+    **{action.value: label for action, label in ACTION_LABELS.items()},
+}
+
+
+def event_label(action: str) -> str:
+    return EVENT_LABELS.get(action, action.replace("_", " ").capitalize())
+
+
+def state_label(state: str) -> str:
+    try:
+        return LABELS[State(state)]
+    except ValueError:
+        return state

@@ -242,6 +242,13 @@ def test_the_whole_process_from_breach_to_payment(eligible_case):
     assert AuditEvent.objects.filter(
         action="enforcement.case.record_payment", actor=caseworker
     ).exists()
+    timeline = client.get(reverse("enforcement:case", args=[case.reference])).content.decode()
+    assert "Case opened: first breach" in timeline
+    assert (
+        "Issue a notice of intent (Second breach → Continued breach: notice of intent)" in timeline
+    )
+    assert "Record payment (Persistent failure: final notice → Paid)" in timeline
+    assert "£5,779.00" in timeline
 
     pdf = client.get(reverse("enforcement:letter", args=[case.reference, final.reference]))
     assert pdf["Content-Type"] == "application/pdf"
@@ -320,7 +327,7 @@ def test_bad_dates_and_missing_reasons_get_clear_messages(eligible_case):
     assert response.status_code == 400
     assert "Date sent must be a real date" in page
     assert "Select how the notice was sent" in page
-    assert "Enter a reason" in page
+    assert "Enter the reasons for the notice" in page
     missing_year = act(
         client,
         eligible_case,
