@@ -130,6 +130,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "window_is_open": window.contains(now),
             "days_left": days_left,
             "next_window": next_window if next_window.pk != window.pk else None,
+            "previous_window": CollectionWindow.objects.filter(period__lt=window.period)
+            .order_by("-period")
+            .first(),
             "rows": rows,
             "to_do": sum(1 for row in rows if row.status == "not_started"),
         },

@@ -357,6 +357,7 @@ def test_dashboard_statuses_dates_and_last_month(provider, frozen):
     assert page.count("Not started") == 2  # both care types of Both Types House
     assert "Not required" in page  # the dormant annexe
     assert "Missed" in page  # November, nothing returned
+    assert ">November 2026</th>" in page  # the last-month column is named
     assert both.name in page
 
 
