@@ -22,7 +22,7 @@ from returns.models import CollectionWindow
 
 
 class CaseActionRefused(ValidationError):
-    pass
+    """A caseworker action the rules do not allow now; the message says why."""
 
 
 def _actor_label(actor: User) -> str:

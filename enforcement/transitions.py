@@ -94,7 +94,7 @@ ACTION_LABELS = {
 
 
 class TransitionNotAllowed(Exception):
-    pass
+    """The action is not allowed from the case's current stage."""
 
 
 def next_state(current: State | str, action: Action | str) -> State:

@@ -22,11 +22,11 @@ class LinkError(Exception):
 
 
 class LinkExpired(LinkError):
-    pass
+    """The window the link was for has closed."""
 
 
 class LinkInvalid(LinkError):
-    pass
+    """Tampered, truncated or signed for something else."""
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ class ReturnInvalid(ReturnError):
 
 
 class ReturnNotAllowed(ReturnError):
-    pass
+    """The save makes no sense here (not open yet, no earlier figures, wrong care type)."""
 
 
 class StaleReturn(ReturnError):

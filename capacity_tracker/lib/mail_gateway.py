@@ -21,11 +21,11 @@ from django.template.loader import render_to_string
 
 
 class TemporaryFailure(Exception):
-    pass
+    """Worth trying again later: a timeout, a refused connection, 429 or 5xx."""
 
 
 class PermanentFailure(Exception):
-    pass
+    """Trying again will not help: a bad address, a missing template ID, a 4xx."""
 
 
 @dataclass(frozen=True)

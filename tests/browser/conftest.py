@@ -61,7 +61,9 @@ def chromium_browser() -> Iterator[Browser]:
     would leak into other tests (``manage.py check --deploy`` reports it as async.E001).
     """
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+        pytest.fail(
+            f"{CHROMIUM} is missing: run bash scripts/test, which installs it (apt-get install chromium)"
+        )
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
