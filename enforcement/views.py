@@ -190,7 +190,7 @@ def case_action(request: HttpRequest, reference: str, slug: str) -> HttpResponse
     action = ACTIONS.get(slug)
     if action is None or not action.available(case):
         raise PermissionDenied("That action is not available for this case now.")
-    form = action.form(request.POST or None)
+    form = action.form(request.POST if request.method == "POST" else None)
     error = ""
     if request.method == "POST" and form.is_valid():
         try:

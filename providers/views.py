@@ -8,17 +8,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from providers import selectors, services
+from providers import contacts, selectors, services
 from providers.access import (
     ALL_ROLES,
     can_approve_users_of,
+    editable_locations,
     get_location_for,
     get_provider_for,
     role_of,
     role_required,
 )
 from providers.audit import audit_trail_for
-from providers.forms import ProviderSearchForm, RejectUserForm
+from providers.forms import ContactForm, ProviderSearchForm, RejectUserForm
 from providers.models import Role, User
 
 
@@ -57,6 +58,7 @@ def location_detail(request: HttpRequest, cqc_id: str) -> HttpResponse:
         "location": location,
         "contacts": location.contacts.all(),
         "status_changes": location.status_changes.order_by("-effective_from", "-recorded_at")[:20],
+        "can_edit": editable_locations(request.user).filter(pk=location.pk).exists(),
         "show_audit": role_of(request.user) is Role.SUPPORT,
         "audit_events": audit_trail_for(location)[:20]
         if role_of(request.user) is Role.SUPPORT
@@ -106,7 +108,7 @@ def team_approve(request: HttpRequest, user_id: int) -> HttpResponse:
 @role_required(Role.PROVIDER)
 def team_reject(request: HttpRequest, user_id: int) -> HttpResponse:
     pending = _pending_user_of_my_provider(request, user_id)
-    form = RejectUserForm(request.POST or None)
+    form = RejectUserForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.user_reject(
             actor=request.user, user_id=pending.pk, reason=form.cleaned_data["reason"]
@@ -114,3 +116,77 @@ def team_reject(request: HttpRequest, user_id: int) -> HttpResponse:
         messages.success(request, f"You turned down the request from {pending.get_full_name()}.")
         return redirect("providers:team")
     return render(request, "providers/team_reject.html", {"pending": pending, "form": form})
+
+
+# --- Contacts -----------------------------------------------------------------------------
+
+
+@role_required(Role.PROVIDER, Role.SUPPORT)
+def contact_edit(request: HttpRequest, cqc_id: str, contact_id: int | None = None) -> HttpResponse:
+    location = get_location_for(request.user, cqc_id, write=True)
+    contact = get_object_or_404(location.contacts, pk=contact_id) if contact_id else None
+    initial = (
+        {
+            "name": contact.name,
+            "email": contact.email,
+            "phone": contact.phone,
+            "role": contact.role,
+            "is_primary": "yes" if contact.is_primary else "no",
+        }
+        if contact
+        else {}
+    )
+    form = ContactForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contacts.contact_save(
+                actor=request.user,
+                location=location,
+                details=contacts.ContactDetails(**form.cleaned_data),
+                contact_id=contact.pk if contact else None,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request,
+                f"Contact {'changed' if contact else 'added'}: {form.cleaned_data['name']}.",
+            )
+            return redirect("providers:location", cqc_id=location.cqc_id)
+    return render(
+        request,
+        "providers/contact_form.html",
+        {"location": location, "contact": contact, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@role_required(Role.PROVIDER, Role.SUPPORT)
+def contact_remove(request: HttpRequest, cqc_id: str, contact_id: int) -> HttpResponse:
+    location = get_location_for(request.user, cqc_id, write=True)
+    contact = get_object_or_404(location.contacts, pk=contact_id)
+    error = ""
+    if request.method == "POST":
+        try:
+            contacts.contact_remove(actor=request.user, location=location, contact_id=contact.pk)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, f"{contact.name} is no longer a contact for {location.name}.")
+            return redirect("providers:location", cqc_id=location.cqc_id)
+    return render(
+        request,
+        "providers/contact_remove.html",
+        {"location": location, "contact": contact, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@require_POST
+@role_required(Role.PROVIDER, Role.SUPPORT)
+def contacts_confirm(request: HttpRequest, cqc_id: str) -> HttpResponse:
+    location = get_location_for(request.user, cqc_id, write=True)
+    contacts.contacts_confirm(actor=request.user, location=location)
+    messages.success(request, "Thank you: the contacts are marked as checked today.")
+    return redirect("providers:location", cqc_id=location.cqc_id)
