@@ -19,6 +19,18 @@ app_name = "providers"
 urlpatterns = [
     path("locations/", views.location_list, name="locations"),
     path("locations/<cqc:cqc_id>/", views.location_detail, name="location"),
+    path("locations/<cqc:cqc_id>/contacts/add/", views.contact_edit, name="contact-add"),
+    path(
+        "locations/<cqc:cqc_id>/contacts/confirm/", views.contacts_confirm, name="contacts-confirm"
+    ),
+    path(
+        "locations/<cqc:cqc_id>/contacts/<int:contact_id>/", views.contact_edit, name="contact-edit"
+    ),
+    path(
+        "locations/<cqc:cqc_id>/contacts/<int:contact_id>/remove/",
+        views.contact_remove,
+        name="contact-remove",
+    ),
     path("providers/<cqc:cqc_id>/", views.provider_detail, name="provider"),
     path("account/users/", views.team, name="team"),
     path("account/users/<int:user_id>/approve/", views.team_approve, name="team-approve"),
