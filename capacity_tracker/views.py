@@ -12,10 +12,12 @@ from providers.access import ALL_ROLES, role_of, role_required
 from providers.models import Role
 
 
-@role_required(*ALL_ROLES)
+@role_required(*ALL_ROLES, approved=False)
 def home(request: HttpRequest) -> HttpResponse:
     """Where signing in lands: each role's own starting page."""
     role = role_of(request.user)
+    if role is Role.PROVIDER and not request.user.is_approved:
+        return redirect("providers:awaiting-approval")
     if role is Role.PROVIDER:
         return redirect("returns:dashboard")
     if role is Role.CASEWORKER:

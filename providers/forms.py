@@ -43,3 +43,36 @@ class ContactForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select yes if this is the main contact"},
     )
+
+
+class RegisterForm(forms.Form):
+    first_name = forms.CharField(
+        label="First name", max_length=150, error_messages={"required": "Enter your first name"}
+    )
+    last_name = forms.CharField(
+        label="Last name", max_length=150, error_messages={"required": "Enter your last name"}
+    )
+    email = forms.EmailField(
+        label="Email address",
+        help_text="Use your work email address. You will sign in with it.",
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+        },
+    )
+    provider_id = forms.CharField(
+        label="CQC provider ID",
+        help_text="On your CQC registration certificate, like 1-101234567",
+        error_messages={"required": "Enter your CQC provider ID"},
+    )
+    location_id = forms.CharField(
+        label="CQC location ID of one of your locations",
+        help_text="Like 1-1234567890",
+        error_messages={"required": "Enter a CQC location ID"},
+    )
+    password = forms.CharField(
+        label="Create a password",
+        help_text="At least 12 characters. Do not use a password you use elsewhere.",
+        widget=forms.PasswordInput,
+        error_messages={"required": "Create a password"},
+    )

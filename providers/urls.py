@@ -32,6 +32,8 @@ urlpatterns = [
         name="contact-remove",
     ),
     path("providers/<cqc:cqc_id>/", views.provider_detail, name="provider"),
+    path("register/", views.register, name="register"),
+    path("account/waiting/", views.awaiting_approval, name="awaiting-approval"),
     path("account/users/", views.team, name="team"),
     path("account/users/<int:user_id>/approve/", views.team_approve, name="team-approve"),
     path("account/users/<int:user_id>/turn-down/", views.team_reject, name="team-reject"),

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from providers import contacts, selectors, services
+from providers import contacts, registration, selectors, services
 from providers.access import (
     ALL_ROLES,
     can_approve_users_of,
@@ -19,7 +19,7 @@ from providers.access import (
     role_required,
 )
 from providers.audit import audit_trail_for
-from providers.forms import ContactForm, ProviderSearchForm, RejectUserForm
+from providers.forms import ContactForm, ProviderSearchForm, RegisterForm, RejectUserForm
 from providers.models import Role, User
 
 
@@ -190,3 +190,33 @@ def contacts_confirm(request: HttpRequest, cqc_id: str) -> HttpResponse:
     contacts.contacts_confirm(actor=request.user, location=location)
     messages.success(request, "Thank you: the contacts are marked as checked today.")
     return redirect("providers:location", cqc_id=location.cqc_id)
+
+
+# --- Registration ---------------------------------------------------------------------------
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = RegisterForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration.user_register(request=registration.Request(**form.cleaned_data))
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            return render(
+                request, "providers/register_done.html", {"email": form.cleaned_data["email"]}
+            )
+    return render(
+        request, "providers/register.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@role_required(Role.PROVIDER, approved=False)
+def awaiting_approval(request: HttpRequest) -> HttpResponse:
+    if request.user.is_approved:
+        return redirect("home")
+    return render(request, "providers/awaiting_approval.html", {"provider": request.user.provider})

@@ -193,7 +193,7 @@ def queue_onboarding_chasers(*, today: datetime.date) -> int:
                     "location_name": contact.location.name,
                     "location_id": contact.location.cqc_id,
                     "days": str(days),
-                    "register_url": settings.SITE_URL + reverse("login"),
+                    "register_url": settings.SITE_URL + reverse("providers:register"),
                     "support_email": settings.SUPPORT_EMAIL,
                 },
             )

@@ -1,0 +1,89 @@
+"""Asking for an account, and what an unapproved account sees."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from providers.models import AuditEvent, OutboundEmail, User
+from tests.conftest import client_for
+from tests.factories import ProviderUserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def form(location, **overrides: str) -> dict[str, str]:
+    return {
+        "first_name": "Jo",
+        "last_name": "Bloggs",
+        "email": "Jo.Bloggs@home.example",
+        "provider_id": location.provider.cqc_id,
+        "location_id": location.cqc_id,
+        "password": "a long passphrase nobody guesses",
+        **overrides,
+    }
+
+
+def test_a_request_creates_an_unapproved_account_and_tells_the_approvers(client, location):
+    approver = ProviderUserFactory(provider=location.provider, is_provider_approver=True)
+    response = client.post(reverse("providers:register"), form(location))
+    assert response.status_code == 200
+    assert "Request sent" in response.content.decode()
+    user = User.objects.get(email="jo.bloggs@home.example")
+    assert (user.role, user.provider, user.approved_at) == ("provider", location.provider, None)
+    email = OutboundEmail.objects.get(kind="registration_pending")
+    assert email.recipient == approver.email
+    assert email.personalisation["applicant"] == "Jo Bloggs"
+    assert AuditEvent.objects.filter(action="providers.user.registered").exists()
+
+
+def test_an_unapproved_account_signs_in_to_a_waiting_page_and_sees_no_data(client, location):
+    client.post(reverse("providers:register"), form(location))
+    client.post(
+        reverse("login"),
+        {"username": "jo.bloggs@home.example", "password": "a long passphrase nobody guesses"},
+    )
+    home = client.get(reverse("home"))
+    assert home.url == reverse("providers:awaiting-approval")
+    assert "waiting for approval" in client.get(home.url).content.decode()
+    assert client.get(reverse("providers:location", args=[location.cqc_id])).status_code == 403
+    assert client.get(reverse("returns:dashboard")).status_code == 403
+
+
+def test_approval_then_opens_the_dashboard(client, location):
+    approver = ProviderUserFactory(provider=location.provider, is_provider_approver=True)
+    client.post(reverse("providers:register"), form(location))
+    applicant = User.objects.get(email="jo.bloggs@home.example")
+    client_for(approver).post(reverse("providers:team-approve", args=[applicant.pk]))
+    assert client_for(User.objects.get(pk=applicant.pk)).get(reverse("home")).url == reverse(
+        "returns:dashboard"
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"provider_id": "1-999999999"}, "We cannot find a provider with that CQC provider ID"),
+        ({"location_id": "1-9999999999"}, "That CQC location ID is not one of this provider"),
+        ({"password": "short"}, "This password is too short"),
+        ({"email": "nope"}, "Enter an email address in the correct format"),
+        ({"first_name": ""}, "Enter your first name"),
+    ],
+)
+def test_bad_requests_are_refused_with_a_clear_message(client, location, overrides, message):
+    response = client.post(reverse("providers:register"), form(location, **overrides))
+    assert response.status_code == 400
+    assert message in response.content.decode().replace("&#x27;", "'")
+    assert not User.objects.filter(email="jo.bloggs@home.example").exists()
+
+
+def test_an_existing_email_is_told_to_sign_in(client, location):
+    ProviderUserFactory(provider=location.provider, email="jo.bloggs@home.example")
+    response = client.post(reverse("providers:register"), form(location))
+    assert "There is already an account with this email address" in response.content.decode()
+    assert User.objects.filter(email="jo.bloggs@home.example").count() == 1
+
+
+def test_signed_in_people_are_sent_home(location):
+    user = ProviderUserFactory(provider=location.provider)
+    assert client_for(user).get(reverse("providers:register")).url == reverse("home")
