@@ -181,6 +181,8 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = strict_int(env, "PROXY_COUNT", default=0)
+# Account requests from one address per hour: enough for a care group's office, not a flood.
+REGISTER_MAX_PER_HOUR = strict_int(env, "REGISTER_MAX_PER_HOUR", default=10, minimum=1)
 SESSION_COOKIE_AGE = strict_int(env, "SESSION_COOKIE_AGE", default=60 * 60 * 2, minimum=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 

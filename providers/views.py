@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from axes.helpers import get_client_ip_address
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from capacity_tracker.lib import rate_limit
 from providers import contacts, registration, selectors, services
 from providers.access import (
     ALL_ROLES,
@@ -199,6 +202,12 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
     form = RegisterForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        address = get_client_ip_address(request) or "unknown"
+        if not rate_limit.allow(
+            f"register:{address}", limit=settings.REGISTER_MAX_PER_HOUR, seconds=3600
+        ):
+            return render(request, "providers/register_limited.html", status=429)
     if request.method == "POST" and form.is_valid():
         try:
             registration.user_register(request=registration.Request(**form.cleaned_data))

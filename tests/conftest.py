@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from tests.factories import (
@@ -11,6 +12,14 @@ from tests.factories import (
     ProviderUserFactory,
     SupportUserFactory,
 )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # The cache is real Redis in the suite: rate limits and the like must not leak between tests.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -87,3 +87,14 @@ def test_an_existing_email_is_told_to_sign_in(client, location):
 def test_signed_in_people_are_sent_home(location):
     user = ProviderUserFactory(provider=location.provider)
     assert client_for(user).get(reverse("providers:register")).url == reverse("home")
+
+
+def test_account_requests_from_one_address_are_limited(client, location, settings):
+    settings.REGISTER_MAX_PER_HOUR = 2
+    for n in range(2):
+        client.post(reverse("providers:register"), form(location, email=f"person{n}@home.example"))
+    limited = client.post(reverse("providers:register"), form(location, email="third@home.example"))
+    assert limited.status_code == 429
+    assert "Too many account requests" in limited.content.decode()
+    assert not User.objects.filter(email="third@home.example").exists()
+    assert client.get(reverse("providers:register")).status_code == 200  # reading the form is fine
