@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 
 from providers.models import AuditEvent
-from returns import bulk
+from returns import bulk, bulk_parsing
 from returns.deadlines import LONDON
 from returns.models import BulkUpload, CollectionWindow, Return, ReturnVersion
 from returns.services import windows_ensure_ahead
@@ -775,7 +775,7 @@ def test_the_task_reports_progress_while_checking(provider_user, homes, monkeypa
     """Each progress update commits on its own, so the page sees rows checked go up."""
     from returns.tasks import process_bulk_upload
 
-    monkeypatch.setattr(bulk, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr(bulk_parsing, "PROGRESS_EVERY", 1)
     with frozen(IN_WINDOW):
         upload = bulk.bulk_upload_create(
             user=provider_user,
@@ -785,7 +785,7 @@ def test_the_task_reports_progress_while_checking(provider_user, homes, monkeypa
             now=IN_WINDOW,
         )
         seen = []
-        check_row = bulk._check_row
+        check_row = bulk_parsing._check_row
 
         def spy(*args):
             seen.append(
@@ -793,7 +793,7 @@ def test_the_task_reports_progress_while_checking(provider_user, homes, monkeypa
             )
             return check_row(*args)
 
-        with mock.patch("returns.bulk._check_row", side_effect=spy):
+        with mock.patch("returns.bulk_parsing._check_row", side_effect=spy):
             assert process_bulk_upload(upload.pk, "check") == "ready"
     assert seen == [(0, 3), (1, 3), (2, 3)]
 

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from returns import bulk
+from returns import bulk, bulk_parsing
 from returns.datasets import SHIPPED
 from returns.validation import Dataset, ItemSpec, RuleSpec
 from tests.portal_data import GOOD_CARE_HOME
@@ -178,7 +178,7 @@ def test_the_same_rule_messages_as_the_portal():
 
 
 def test_progress_is_reported_every_so_many_rows(monkeypatch):
-    monkeypatch.setattr(bulk, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(bulk_parsing, "PROGRESS_EVERY", 2)
     seen: list[int] = []
     parsed = bulk.parse_file(
         to_csv([row(location_id=f"1-{n}") for n in range(5)]), datasets=DATASETS
