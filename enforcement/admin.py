@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
 
 from enforcement.models import (
     Breach,
@@ -14,6 +13,7 @@ from enforcement.models import (
     Letter,
     WindowSweep,
 )
+from providers.admin import ReadOnlyAdmin
 
 
 class FeeBandInline(admin.TabularInline):
@@ -28,19 +28,8 @@ class FeeSchemeAdmin(admin.ModelAdmin):
     inlines = [FeeBandInline]
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
 @admin.register(Breach)
-class BreachAdmin(ReadOnly):
+class BreachAdmin(ReadOnlyAdmin):
     list_display = ["window", "location", "care_type", "provider", "escalates", "cured_by"]
     list_filter = ["escalates", "care_type", "window"]
     search_fields = ["location__name", "location__cqc_id", "provider__name", "provider__cqc_id"]
@@ -48,7 +37,7 @@ class BreachAdmin(ReadOnly):
 
 
 @admin.register(EnforcementCase)
-class EnforcementCaseAdmin(ReadOnly):
+class EnforcementCaseAdmin(ReadOnlyAdmin):
     list_display = [
         "reference",
         "provider",
@@ -63,19 +52,19 @@ class EnforcementCaseAdmin(ReadOnly):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(ReadOnly):
+class CaseEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "case", "action", "from_state", "to_state", "actor_label"]
     list_filter = ["action"]
     search_fields = ["case__reference", "actor_label", "reason"]
 
 
 @admin.register(Letter)
-class LetterAdmin(ReadOnly):
+class LetterAdmin(ReadOnlyAdmin):
     list_display = ["reference", "kind", "case", "created_at"]
     list_filter = ["kind"]
     search_fields = ["reference", "case__reference"]
 
 
 @admin.register(WindowSweep)
-class WindowSweepAdmin(ReadOnly):
+class WindowSweepAdmin(ReadOnlyAdmin):
     list_display = ["window", "swept_at", "breaches"]

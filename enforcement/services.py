@@ -142,6 +142,31 @@ def _missed_windows(case: EnforcementCase) -> list[CollectionWindow]:
     return list(CollectionWindow.objects.filter(pk__in=ids).order_by("period"))
 
 
+def _known_fee(case: EnforcementCase, on: datetime.date) -> FeeResult:
+    """The fee a notice states; a notice cannot go out with an unknown fee (never 0)."""
+    fee = fee_for(case.provider_id, on)
+    if not fee.known:
+        raise CaseActionRefused(
+            "The fee is unknown: " + "; ".join(fee.problems) + ". Enter it in the fee table first."
+        )
+    return fee
+
+
+def _notice_context(
+    case: EnforcementCase, fee: FeeResult, *, reason: str, sent_on: datetime.date, **dates: Any
+) -> dict[str, Any]:
+    """What both notices state: the amount and how it is made up, the months missed, why."""
+    return {
+        **letters.base_context(case, sent_on),
+        "amount": f"{fee.total:,.2f}",
+        "fee_lines": fee.lines,
+        "missed_windows": _missed_windows(case),
+        "reason": reason,
+        "sent_on": sent_on,
+        **dates,
+    }
+
+
 def _next_sequence(case: EnforcementCase, kind: str) -> int:
     return Letter.objects.filter(case=case, kind=kind).count() + 1
 
@@ -184,13 +209,7 @@ def case_issue_notice_of_intent(
                 "This provider has not yet missed enough windows for a notice of intent "
                 f"({settings.NOI_CONSECUTIVE_MISSES} in a row or {settings.NOI_MISSES_IN_YEAR} in 12 months)."
             )
-        fee = fee_for(case.provider_id, sent_on)
-        if not fee.known:
-            raise CaseActionRefused(
-                "The fee is unknown: "
-                + "; ".join(fee.problems)
-                + ". Enter it in the fee table first."
-            )
+        fee = _known_fee(case, sent_on)
         given_on = deadlines.deemed_given_on(sent_on, method)
         try:
             last_day = deadlines.representations_end(given_on, days)
@@ -211,18 +230,16 @@ def case_issue_notice_of_intent(
             penalty_amount=fee.total,
             next_action_due=decision_due,
         )
-        context = {
-            **letters.base_context(case, sent_on),
-            "amount": f"{fee.total:,.2f}",
-            "fee_lines": fee.lines,
-            "missed_windows": _missed_windows(case),
-            "reason": reason,
-            "given_on": given_on,
-            "sent_on": sent_on,
-            "method": method,
-            "representations_due": last_day,
-            "decision_due": decision_due,
-        }
+        context = _notice_context(
+            case,
+            fee,
+            reason=reason,
+            sent_on=sent_on,
+            given_on=given_on,
+            method=method,
+            representations_due=last_day,
+            decision_due=decision_due,
+        )
         _send_letter(case, Letter.Kind.NOTICE_OF_INTENT, context, actor=actor, now=now)
     return case
 
@@ -294,13 +311,7 @@ def case_issue_final_notice(
                 "a final notice can only follow it."
             )
         # The penalty is the fee in force on the day it is imposed, not when the NOI went out.
-        fee = fee_for(case.provider_id, sent_on)
-        if not fee.known:
-            raise CaseActionRefused(
-                "The fee is unknown: "
-                + "; ".join(fee.problems)
-                + ". Enter it in the fee table first."
-            )
+        fee = _known_fee(case, sent_on)
         given_on = deadlines.deemed_given_on(sent_on, method)
         payment_due = given_on + datetime.timedelta(days=settings.PENALTY_PAYMENT_DAYS)
         appeal_due = deadlines.appeal_due(sent_on)
@@ -317,19 +328,17 @@ def case_issue_final_notice(
             appeal_due=appeal_due,
             next_action_due=max(payment_due, appeal_due),
         )
-        context = {
-            **letters.base_context(case, sent_on),
-            "amount": f"{fee.total:,.2f}",
-            "fee_lines": fee.lines,
-            "missed_windows": _missed_windows(case),
-            "reason": reason,
-            "given_on": given_on,
-            "sent_on": sent_on,
-            "method": method,
-            "noi_given_on": case.noi_given_on,
-            "payment_due": payment_due,
-            "appeal_due": appeal_due,
-        }
+        context = _notice_context(
+            case,
+            fee,
+            reason=reason,
+            sent_on=sent_on,
+            given_on=given_on,
+            method=method,
+            noi_given_on=case.noi_given_on,
+            payment_due=payment_due,
+            appeal_due=appeal_due,
+        )
         _send_letter(case, Letter.Kind.FINAL_NOTICE, context, actor=actor, now=now)
     return case
 

@@ -1,4 +1,4 @@
-"""A valid care home return, shared by tests and benchmarks."""
+"""Valid returns, shared by tests and benchmarks."""
 
 GOOD_CARE_HOME = {
     "beds_max_capacity": "40",
@@ -20,3 +20,13 @@ GOOD_CARE_HOME = {
     "visiting_possible": "yes",
     "visiting_reason": "",
 }
+
+GOOD_HOME_CARE = {
+    "people_receiving_care": "10",
+    "staff_direct_care": "5",
+    "staff_direct_non_care": "1",
+    "staff_agency": "0",
+    "staff_absent_covid": "0",
+}
+
+GOOD_ANSWERS = {"care_home": GOOD_CARE_HOME, "home_care": GOOD_HOME_CARE}

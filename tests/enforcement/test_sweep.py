@@ -20,7 +20,7 @@ from tests.factories import (
     ProviderFactory,
     ProviderUserFactory,
 )
-from tests.portal_data import GOOD_CARE_HOME
+from tests.portal_data import GOOD_ANSWERS
 
 pytestmark = pytest.mark.django_db
 UTC = datetime.UTC
@@ -41,17 +41,7 @@ def save(location, care_type, window, user, *, late=False):  # type: ignore[no-u
         if late
         else window.opens_at + datetime.timedelta(days=1)
     )
-    answers = (
-        GOOD_CARE_HOME
-        if care_type == "care_home"
-        else {
-            "people_receiving_care": "10",
-            "staff_direct_care": "5",
-            "staff_direct_non_care": "1",
-            "staff_agency": "0",
-            "staff_absent_covid": "0",
-        }
-    )
+    answers = GOOD_ANSWERS[care_type]
     return return_save(
         submitter=Submitter.of(user),
         location=location,

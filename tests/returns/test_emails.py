@@ -38,7 +38,7 @@ from tests.factories import (
     SupportUserFactory,
 )
 from tests.fake_mail import FakeNotify, FlakyBackend
-from tests.portal_data import GOOD_CARE_HOME
+from tests.portal_data import GOOD_ANSWERS, GOOD_CARE_HOME
 
 pytestmark = pytest.mark.django_db
 
@@ -162,17 +162,7 @@ def test_queueing_is_a_constant_number_of_queries(provider, django_assert_max_nu
 def save(
     location, care_type: str, user, kind: str = "full", now=DEC_OPEN + datetime.timedelta(days=1)
 ):
-    answers = (
-        GOOD_CARE_HOME
-        if care_type == "care_home"
-        else {
-            "people_receiving_care": "10",
-            "staff_direct_care": "5",
-            "staff_direct_non_care": "1",
-            "staff_agency": "0",
-            "staff_absent_covid": "0",
-        }
-    )
+    answers = GOOD_ANSWERS[care_type]
     return return_save(
         submitter=Submitter.of(user),
         location=location,
