@@ -278,6 +278,29 @@ COMPLIANT_WINDOWS_TO_CLOSE = strict_int(env, "COMPLIANT_WINDOWS_TO_CLOSE", defau
 NOI_REPRESENTATION_DAYS = strict_int(env, "NOI_REPRESENTATION_DAYS", default=28, minimum=14)
 PENALTY_PAYMENT_DAYS = strict_int(env, "PENALTY_PAYMENT_DAYS", default=28, minimum=1)
 NHSBSA_NAME = "NHS Business Services Authority"
+# Where providers send representations and appeal papers: the enforcement team, not support.
+ENFORCEMENT_EMAIL = env.str("ENFORCEMENT_EMAIL", default="enforcement@asc-collection.example")
+ENFORCEMENT_ADDRESS = env.str(
+    "ENFORCEMENT_ADDRESS",
+    default="Enforcement team, NHS Business Services Authority, Stella House, Goldcrest Way, "
+    "Newburn Riverside, Newcastle upon Tyne NE15 8NY",
+)
+# The account a final notice tells the provider to pay into. Demo values only with DEBUG on;
+# in production a final notice is refused until all three are set (a notice must say how to pay).
+_DEMO_ACCOUNT = DEBUG
+PENALTY_PAYMENT_ACCOUNT = {
+    "account_name": env.str(
+        "PENALTY_ACCOUNT_NAME", default="DHSC ASC Information Penalties" if _DEMO_ACCOUNT else ""
+    ),
+    "sort_code": env.str("PENALTY_SORT_CODE", default="00-00-00" if _DEMO_ACCOUNT else ""),
+    "account_number": env.str(
+        "PENALTY_ACCOUNT_NUMBER", default="00000000" if _DEMO_ACCOUNT else ""
+    ),
+}
+
+# --- Dissemination (DOMAIN 7.2) --------------------------------------------------------------
+# A published figure built from fewer locations than this is suppressed (and its partners).
+DISCLOSURE_MIN_LOCATIONS = strict_int(env, "DISCLOSURE_MIN_LOCATIONS", default=5, minimum=1)
 
 # --- Service --------------------------------------------------------------------------------
 SERVICE_NAME = "Submit adult social care provider information"

@@ -11,6 +11,8 @@ from enforcement.models import (
     FeeBand,
     FeeScheme,
     Letter,
+    RecordedFee,
+    Representation,
     WindowSweep,
 )
 from providers.admin import ReadOnlyAdmin
@@ -68,3 +70,19 @@ class LetterAdmin(ReadOnlyAdmin):
 @admin.register(WindowSweep)
 class WindowSweepAdmin(ReadOnlyAdmin):
     list_display = ["window", "swept_at", "breaches"]
+
+
+@admin.register(Representation)
+class RepresentationAdmin(ReadOnlyAdmin):
+    list_display = ["case", "received_on", "late", "considered_at"]
+    search_fields = ["case__reference", "summary"]
+    list_select_related = ["case"]
+
+
+@admin.register(RecordedFee)
+class RecordedFeeAdmin(ReadOnlyAdmin):
+    """Fees recorded by caseworkers with their evidence; changed only on the case page."""
+
+    list_display = ["case", "amount", "source", "evidence", "checked_on", "recorded_by"]
+    search_fields = ["case__reference", "evidence"]
+    list_select_related = ["case", "recorded_by"]

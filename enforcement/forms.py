@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from capacity_tracker.lib.forms import GovukDateField
-from enforcement.models import SERVICE_METHODS
+from enforcement.models import SERVICE_METHODS, EnforcementCase, RecordedFee
 
 METHODS = SERVICE_METHODS
 
@@ -19,7 +21,15 @@ def _reason(
     )
 
 
-class NoticeForm(forms.Form):
+class CaseForm(forms.Form):
+    """A form that may need the case (its representations, say) to offer its choices."""
+
+    def __init__(self, *args: Any, case: EnforcementCase | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.case = case
+
+
+class NoticeForm(CaseForm):
     sent_on = GovukDateField(label="Date sent")
     method = forms.ChoiceField(
         label="How was it sent?",
@@ -32,12 +42,20 @@ class NoticeForm(forms.Form):
     )
 
 
-class RepresentationForm(forms.Form):
+class RepresentationForm(CaseForm):
     received_on = GovukDateField(label="Date received")
     summary = _reason("Summary of the representation", "Enter a summary of the representation")
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(CaseForm):
+    considered = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        label="Representations you have considered",
+        help_text="Tick each one. Every representation received in time must be considered "
+        "before you decide.",
+        widget=forms.CheckboxSelectMultiple,
+    )
     excuse_accepted = forms.TypedChoiceField(
         coerce=lambda value: value == "yes",
         label="Did the provider have a reasonable excuse?",
@@ -50,8 +68,23 @@ class DecisionForm(forms.Form):
     )
     reason = _reason("Reasons for the decision", "Enter the reasons for the decision")
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        received = list(self.case.representations.all()) if self.case else []
+        if received:
+            self.fields["considered"].choices = [
+                (
+                    r.pk,
+                    f"Received {r.received_on:%-d %B %Y}{' (late)' if r.late else ''}: "
+                    f"{r.summary[:120]}",
+                )
+                for r in received
+            ]
+        else:
+            del self.fields["considered"]
 
-class AppealForm(forms.Form):
+
+class AppealForm(CaseForm):
     body = forms.ChoiceField(
         label="Appeal to",
         choices=[
@@ -65,7 +98,7 @@ class AppealForm(forms.Form):
     reason = _reason("Grounds of appeal", "Enter the grounds of appeal")
 
 
-class OutcomeForm(forms.Form):
+class OutcomeForm(CaseForm):
     outcome = forms.ChoiceField(
         label="Outcome",
         choices=[
@@ -78,10 +111,52 @@ class OutcomeForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select the outcome"},
     )
+    amount = forms.DecimalField(
+        label="New amount of the penalty (£), if the Tribunal varied it",
+        required=False,
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        error_messages={"invalid": "Amount must be a number, like 816.00"},
+    )
     reason = _reason("Summary of the decision", "Enter a summary of the decision")
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("outcome") == "tribunal_varies" and not data.get("amount"):
+            self.add_error("amount", "Enter the amount the Tribunal set")
+        elif data.get("outcome") != "tribunal_varies" and data.get("amount") is not None:
+            self.add_error("amount", "Leave the amount empty unless the Tribunal varied it")
+        return data
 
-class PaymentForm(forms.Form):
+
+class FeeForm(CaseForm):
+    amount = forms.DecimalField(
+        label="The provider's annual CQC fee (£)",
+        min_value=0.01,
+        max_digits=10,
+        decimal_places=2,
+        error_messages={
+            "required": "Enter the fee",
+            "invalid": "Fee must be a number, like 9156.00",
+            "min_value": "The fee cannot be 0",
+        },
+    )
+    source = forms.ChoiceField(
+        label="Where does the figure come from?",
+        choices=RecordedFee.Source.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select where the figure comes from"},
+    )
+    evidence = forms.CharField(
+        label="Invoice number, or what was entered in the calculator",
+        max_length=255,
+        error_messages={"required": "Enter the invoice number or the calculator inputs"},
+    )
+    checked_on = GovukDateField(label="Date checked")
+
+
+class PaymentForm(CaseForm):
     amount = forms.DecimalField(
         label="Amount received (£)",
         min_value=0,
@@ -96,11 +171,11 @@ class PaymentForm(forms.Form):
     reference = forms.CharField(label="Payment reference", max_length=100, required=False)
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(CaseForm):
     reason = _reason()
 
 
-class ContactForm(forms.Form):
+class ContactForm(CaseForm):
     method = forms.ChoiceField(
         label="How did you contact them?",
         choices=[

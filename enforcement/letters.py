@@ -1,8 +1,9 @@
 """Letters of the enforcement process: written from templates, stored as sent, emailed
 through the outbox and downloadable as PDF.
 
-Every letter row keeps its exact text, so what a provider was told can always be shown.
-Batched for the sweep: letters for thousands of cases cost a fixed number of queries.
+Every letter row keeps its exact text and the breaches it cites, so what a provider was told,
+and on what grounds, can always be shown. Batched for the sweep: letters for thousands of
+cases cost a fixed number of queries.
 """
 
 from __future__ import annotations
@@ -10,14 +11,18 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from fpdf import FPDF
 
-from enforcement.models import Breach, EnforcementCase, Letter
-from providers.models import Contact, OutboundEmail, RegistrationStatus
+from capacity_tracker.lib import clock
+from enforcement.fees import FeeLine
+from enforcement.models import Breach, EnforcementCase, Letter, LetterBreach
+from providers.models import Contact, OutboundEmail, RegistrationStatus, User
 from returns.models import CollectionWindow
 
 LETTER_EMAIL_TEMPLATE = "enforcement_letter"
@@ -26,6 +31,8 @@ KIND_CODES = {
     Letter.Kind.SECOND_BREACH: "B2",
     Letter.Kind.NOTICE_OF_INTENT: "NOI",
     Letter.Kind.FINAL_NOTICE: "FN",
+    Letter.Kind.DECISION: "D",
+    Letter.Kind.APPEAL_OUTCOME: "AO",
 }
 
 
@@ -35,15 +42,60 @@ def render_letter(kind: str, context: dict[str, Any]) -> tuple[str, str]:
     return subject.strip(), body.strip() + "\n"
 
 
-def base_context(case: EnforcementCase, today: datetime.date) -> dict[str, Any]:
+def base_context(case: EnforcementCase, dated: datetime.date) -> dict[str, Any]:
+    """What every letter states: who it is to, the date it is sent, and how to reach us."""
     return {
         "case": case,
         "provider": case.provider,
-        "today": today,
+        "today": dated,
         "nhsbsa": settings.NHSBSA_NAME,
         "support_email": settings.SUPPORT_EMAIL,
+        "enforcement_email": settings.ENFORCEMENT_EMAIL,
+        "enforcement_address": settings.ENFORCEMENT_ADDRESS,
+        "payment": settings.PENALTY_PAYMENT_ACCOUNT,
         "site_url": settings.SITE_URL,
     }
+
+
+def money(amount: Decimal | None) -> str:
+    """£4,270.00: how every letter writes an amount."""
+    return "" if amount is None else f"£{amount:,.2f}"
+
+
+def fee_line_text(line: FeeLine) -> str:
+    """'Quiet House (1-123), care home with 26 to 30 registered places: £4,270.00'."""
+    loc = line.location
+    if loc.care_type == "care_home":
+        what = f"care home with {_band_words(line)} registered places"
+    else:
+        what = f"home care for {_band_words(line)} people using the service"
+    return f"{loc.name} ({loc.cqc_id}), {what}: {money(line.amount)}"
+
+
+def _band_words(line: FeeLine) -> str:
+    band = line.band
+    if band is None:
+        return str(line.location.size)
+    if band.highest is None:
+        return f"{band.lowest} or more"
+    return f"{band.lowest} to {band.highest}"
+
+
+def months_text(windows: Iterable[CollectionWindow]) -> str:
+    """'October 2026', 'October 2026 and November 2026', 'A, B and C'."""
+    labels = [w.label for w in windows]
+    if len(labels) <= 1:
+        return "".join(labels)
+    return ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def cited_months(breaches: Iterable[Breach]) -> list[dict[str, Any]]:
+    """Breaches grouped by window, oldest first: what a notice lists, month by month."""
+    by_window: dict[int, dict[str, Any]] = {}
+    for breach in sorted(breaches, key=lambda b: (b.window.period, b.location.name, b.care_type)):
+        entry = by_window.setdefault(breach.window_id, {"window": breach.window, "breaches": []})
+        entry["breaches"].append(breach)
+    return list(by_window.values())
 
 
 def make_letter(
@@ -51,19 +103,30 @@ def make_letter(
     kind: str,
     context: dict[str, Any],
     *,
-    actor=None,
+    actor: User | None = None,
     now: datetime.datetime,
     sequence: int = 1,
-) -> Letter:  # type: ignore[no-untyped-def]
+) -> Letter:
     subject, body = render_letter(kind, context)
     return Letter(
         case=case,
         kind=kind,
-        reference=f"{case.reference}-{KIND_CODES[kind]}{sequence}",
+        reference=f"{case.reference}-{KIND_CODES[Letter.Kind(kind)]}{sequence}",
         subject=subject,
         body=body,
         created_at=now,
         created_by=actor,
+        dated=context["today"],
+    )
+
+
+def create_letters(letters: list[Letter], cited: list[list[Breach]]) -> None:
+    """Store letters and the breaches each one cites (two bulk inserts)."""
+    Letter.objects.bulk_create(letters)
+    LetterBreach.objects.bulk_create(
+        LetterBreach(letter=letter, breach=breach, kind=letter.kind)
+        for letter, breaches in zip(letters, cited, strict=True)
+        for breach in breaches
     )
 
 
@@ -98,62 +161,75 @@ def queue_letter_emails(letters: Iterable[Letter], *, now: datetime.datetime) ->
     return len(emails)
 
 
-def queue_breach_letters(
-    *,
-    first: list[EnforcementCase],
-    second: list[EnforcementCase],
-    window: CollectionWindow,
-    now: datetime.datetime,
-) -> list[Letter]:
-    cases = [*first, *second]
-    if not cases:
-        return []
+def queue_breach_letters(*, touched: list[Any], now: datetime.datetime) -> list[Letter]:
+    """One letter per case the sweep opened or moved, covering every window it missed in this
+    run (a catch-up of several windows sends one letter), dated the day it is sent.
+
+    ``touched`` holds the sweep's records: ``case``, ``opened``, ``moved_to_second``, ``windows``.
+    """
+    window_ids = {w.pk for t in touched for w in t.windows}
+    provider_ids = {t.case.provider_id for t in touched}
     missed: dict[int, list[Breach]] = defaultdict(list)
     for breach in Breach.objects.filter(
-        window=window, provider_id__in=[c.provider_id for c in cases]
-    ).select_related("location"):
+        window_id__in=window_ids, provider_id__in=provider_ids, escalates=True
+    ).select_related("location", "window"):
         missed[breach.provider_id].append(breach)
-    today = window.closes_local.date()
-    letters = [
-        make_letter(
-            case,
-            kind,
-            {**base_context(case, today), "window": window, "breaches": missed[case.provider_id]},
-            now=now,
+    earlier: dict[int, EnforcementCase] = {}
+    for case in (
+        EnforcementCase.objects.filter(provider_id__in=provider_ids)
+        .exclude(pk__in=[t.case.pk for t in touched])
+        .order_by("opened_at", "pk")
+    ):
+        earlier[case.provider_id] = case  # the latest earlier case wins
+    today = clock.local_date(now)
+    letters: list[Letter] = []
+    cited: list[list[Breach]] = []
+    for t in touched:
+        if t.opened:
+            kind = Letter.Kind.FIRST_BREACH
+        elif t.moved_to_second:
+            kind = Letter.Kind.SECOND_BREACH
+        else:
+            continue
+        breaches = sorted(
+            missed[t.case.provider_id], key=lambda b: (b.window.period, b.location.name)
         )
-        for kind, group in ((Letter.Kind.FIRST_BREACH, first), (Letter.Kind.SECOND_BREACH, second))
-        for case in group
-    ]
-    Letter.objects.bulk_create(letters)
+        context = {
+            **base_context(t.case, today),
+            "windows": t.windows,
+            "months": months_text(t.windows),
+            "breaches": breaches,
+            "earlier_case": earlier.get(t.case.provider_id),
+        }
+        letters.append(make_letter(t.case, kind, context, now=now))
+        cited.append(breaches)
+    create_letters(letters, cited)
     queue_letter_emails(letters, now=now)
     return letters
 
 
 # --- PDF ---------------------------------------------------------------------------------------
 
-# The PDF's built-in font covers Latin-1 only; GOV.UK copy uses a few typographic characters.
-_PLAIN = str.maketrans(
-    {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "•": "-"}
-)
+# An embedded Unicode font (DejaVu Sans, see fonts/LICENSE): names render as written whatever
+# their script ("Łódź House"), which the PDF core fonts (Latin-1 only) cannot do.
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
 
 
 def letter_pdf(letter: Letter) -> bytes:
     pdf = FPDF(format="A4")
-    pdf.set_title(letter.subject.translate(_PLAIN))
+    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.set_title(letter.subject)
     pdf.set_author(settings.NHSBSA_NAME)
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 14)
-    pdf.multi_cell(0, 8, _latin1(letter.subject), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "B", 14)
+    pdf.multi_cell(0, 8, letter.subject, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
-    pdf.set_font("Helvetica", size=10)
-    pdf.multi_cell(0, 5, _latin1(f"Reference: {letter.reference}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", size=10)
+    pdf.multi_cell(0, 5, f"Reference: {letter.reference}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    pdf.set_font("Helvetica", size=11)
+    pdf.set_font("DejaVu", size=11)
     for paragraph in letter.body.split("\n"):
-        pdf.multi_cell(0, 5.5, _latin1(paragraph) or " ", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5.5, paragraph or " ", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
-
-
-def _latin1(text: str) -> str:
-    return text.translate(_PLAIN).encode("latin-1", "replace").decode("latin-1")

@@ -8,7 +8,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from enforcement.deadlines import ServiceMethod
-from enforcement.transitions import LABELS, TERMINAL, State, event_label, state_label
+from enforcement.transitions import (
+    ACTIVE_CYCLE,
+    LABELS,
+    TERMINAL,
+    State,
+    event_label,
+    state_label,
+)
 from providers.models import CareType, Location, Provider
 from returns.models import CollectionWindow, ReturnVersion
 
@@ -20,6 +27,7 @@ SERVICE_METHODS = [
 
 # Sorted: a set would come out in a different order in each process and make migrations churn.
 TERMINAL_VALUES = sorted(s.value for s in TERMINAL)
+ACTIVE_CYCLE_VALUES = sorted(s.value for s in ACTIVE_CYCLE)
 
 
 class WindowSweep(models.Model):
@@ -94,6 +102,7 @@ class EnforcementCase(models.Model):
     noi_given_on = models.DateField(null=True, blank=True)
     representations_due = models.DateField(null=True, blank=True)
     decision_due = models.DateField(null=True, blank=True)
+    decided_on = models.DateField(null=True, blank=True)
     decision = models.CharField(
         max_length=16,
         blank=True,
@@ -112,10 +121,13 @@ class EnforcementCase(models.Model):
     class Meta:
         ordering = ["-updated_at"]
         constraints = [
+            # A provider has at most one case gathering breaches (first and second breach, notice
+            # of intent). A case at the penalty stage (final notice, appeal) runs alongside the
+            # provider's next cycle: not paying must not stop enforcement of later breaches.
             models.UniqueConstraint(
                 fields=["provider"],
-                condition=~Q(state__in=TERMINAL_VALUES),
-                name="one_open_case_per_provider",
+                condition=Q(state__in=ACTIVE_CYCLE_VALUES),
+                name="one_active_cycle_per_provider",
             )
         ]
         indexes = [
@@ -137,6 +149,16 @@ class EnforcementCase(models.Model):
     @property
     def is_open(self) -> bool:
         return State(self.state) not in TERMINAL
+
+    @property
+    def next_action_label(self) -> str:
+        """What the next action due is, in the caseworker's words (for the queue and the case)."""
+        state = State(self.state)
+        if state is State.NOTICE_OF_INTENT:
+            return "Send the final notice" if self.decision == "not_accepted" else "Decision due"
+        if state is State.FINAL_NOTICE:
+            return "Payment due"
+        return ""
 
 
 class CaseEvent(models.Model):
@@ -179,6 +201,8 @@ class Letter(models.Model):
         SECOND_BREACH = "second_breach", "Second breach letter"
         NOTICE_OF_INTENT = "notice_of_intent", "Notice of intent"
         FINAL_NOTICE = "final_notice", "Final notice"
+        DECISION = "decision", "Decision on representations"
+        APPEAL_OUTCOME = "appeal_outcome", "Appeal outcome"
 
     case = models.ForeignKey(EnforcementCase, on_delete=models.PROTECT, related_name="letters")
     kind = models.CharField(max_length=24, choices=Kind.choices)
@@ -189,12 +213,113 @@ class Letter(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    dated = models.DateField(
+        null=True, blank=True, help_text="The date printed on the letter: the day it was sent."
+    )
+    breaches = models.ManyToManyField(
+        Breach, through="LetterBreach", related_name="letters", blank=True
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.get_kind_display()}"
+
+
+class LetterBreach(models.Model):
+    """A breach a letter cites. Each notice owns exactly the breaches it is based on.
+
+    ``kind`` repeats the letter's kind so the database itself refuses a breach cited by two
+    notices of intent, or by two final notices (so never by two penalties).
+    """
+
+    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="citations")
+    breach = models.ForeignKey(Breach, on_delete=models.PROTECT, related_name="citations")
+    kind = models.CharField(max_length=24, choices=Letter.Kind.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["letter", "breach"], name="letter_cites_breach_once"),
+            models.UniqueConstraint(
+                fields=["breach"],
+                condition=Q(kind="notice_of_intent"),
+                name="breach_in_one_notice_of_intent",
+            ),
+            models.UniqueConstraint(
+                fields=["breach"],
+                condition=Q(kind="final_notice"),
+                name="breach_in_one_final_notice",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter_id} cites breach {self.breach_id}"
+
+
+class Representation(models.Model):
+    """Written representations against a notice of intent, and whether the decision weighed them."""
+
+    case = models.ForeignKey(
+        EnforcementCase, on_delete=models.PROTECT, related_name="representations"
+    )
+    received_on = models.DateField()
+    summary = models.TextField()
+    late = models.BooleanField(default=False)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    considered_at = models.DateTimeField(null=True, blank=True)
+    considered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["received_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case.reference} representation received {self.received_on}"
+
+
+class RecordedFee(models.Model):
+    """The provider's actual annual CQC fee, checked by a caseworker, with its evidence.
+
+    Used where the fee table lacks the provider's band (home care, care homes of 51-90 places);
+    the newest one on a case is what its notices state. Never 0, never a guess.
+    """
+
+    class Source(models.TextChoices):
+        CQC_INVOICE = "cqc_invoice", "CQC invoice"
+        CQC_FEES_CALCULATOR = "cqc_fees_calculator", "CQC fees calculator"
+
+    case = models.ForeignKey(EnforcementCase, on_delete=models.PROTECT, related_name="fees")
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    source = models.CharField(max_length=24, choices=Source.choices)
+    evidence = models.CharField(
+        max_length=255, help_text="The invoice number, or what was entered in the calculator."
+    )
+    checked_on = models.DateField()
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="recorded_fee_never_zero")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.reference} £{self.amount:,.2f} ({self.get_source_display()})"
+
+    @property
+    def described(self) -> str:
+        """The source as a notice states it."""
+        return (
+            f"{self.get_source_display()} {self.evidence}, checked on {self.checked_on:%-d %B %Y}"
+        )
 
 
 class FeeScheme(models.Model):

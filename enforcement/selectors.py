@@ -6,10 +6,10 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from enforcement.models import Breach, EnforcementCase, WindowSweep
-from enforcement.transitions import OPEN_STATES
+from enforcement.models import Breach, CaseEvent, EnforcementCase, Letter, WindowSweep
+from enforcement.transitions import OPEN_STATES, State
 from providers.models import CareType, Location, Provider
 from returns.models import CollectionWindow
 
@@ -114,3 +114,92 @@ def compliance_rows(*, since: datetime.date) -> Iterator[list[object]]:
                 cured,
                 0 if missed else 1,
             ]
+
+
+@dataclass(frozen=True)
+class Deadline:
+    label: str
+    due: datetime.date
+    when_passed: str  # what happens when it passes, in the caseworker's words
+    passed: bool
+    overdue: bool  # passed while the thing it waits for is still outstanding
+
+
+def case_deadlines(case: EnforcementCase, today: datetime.date) -> list[Deadline]:
+    """Every deadline on the case, each saying what happens when it passes."""
+    state = State(case.state)
+    rows: list[Deadline] = []
+    if case.representations_due:
+        rows.append(
+            Deadline(
+                "Representations period ends",
+                case.representations_due,
+                "The decision can be made from the next day. Representations received later are "
+                "recorded as late and need not be considered.",
+                today > case.representations_due,
+                False,
+            )
+        )
+    if case.decision_due:
+        waiting = state is State.NOTICE_OF_INTENT and not case.decision
+        rows.append(
+            Deadline(
+                "Decision due",
+                case.decision_due,
+                "The decision must be made within 28 days of the end of the representations "
+                "period. Once this passes the case is overdue: decide now, or withdraw the notice.",
+                today > case.decision_due,
+                waiting and today > case.decision_due,
+            )
+        )
+    if case.payment_due:
+        waiting = state is State.FINAL_NOTICE
+        rows.append(
+            Deadline(
+                "Payment due",
+                case.payment_due,
+                "If the penalty is not paid by this date and no appeal is made, it can be "
+                "recovered through the county court as a debt.",
+                today > case.payment_due,
+                waiting and today > case.payment_due,
+            )
+        )
+    if case.appeal_due:
+        rows.append(
+            Deadline(
+                "Appeal must be made by",
+                case.appeal_due,
+                "An appeal made after this date is late: the panel or Tribunal decides whether to "
+                "hear it. Until an appeal is made the penalty remains payable.",
+                today > case.appeal_due,
+                False,
+            )
+        )
+    return rows
+
+
+def provider_history(case: EnforcementCase) -> tuple[list[EnforcementCase], list[CaseEvent]]:
+    """All the provider's cases (its cycles of enforcement) and one timeline across them."""
+    cases = list(
+        EnforcementCase.objects.filter(provider_id=case.provider_id).order_by("opened_at", "pk")
+    )
+    events = list(
+        CaseEvent.objects.filter(case__provider_id=case.provider_id)
+        .select_related("case")
+        .order_by("at", "id")
+    )
+    return cases, events
+
+
+def case_letters(case: EnforcementCase) -> list[Letter]:
+    """The case's letters, each with the breaches it cites."""
+    return list(
+        case.letters.prefetch_related(
+            Prefetch(
+                "breaches",
+                queryset=Breach.objects.select_related("window", "location").order_by(
+                    "window__period", "location__name"
+                ),
+            )
+        )
+    )

@@ -4,7 +4,8 @@ Set-based throughout: a fixed number of queries per window whatever the number o
 (the obligations, the returns, one bulk insert, the affected providers' history and cases).
 Each window is swept once (WindowSweep), under an advisory lock, so a second or late run does
 nothing more. Letters and emails are outbox rows written in the same transaction: nothing
-goes out unless the sweep commits.
+goes out unless the sweep commits. A catch-up of several windows sends each provider one
+letter covering all of them, dated the day it is sent.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from django.db.models import OuterRef, Subquery
 
 from capacity_tracker.lib.db import advisory_xact_lock
 from enforcement import letters
-from enforcement.models import Breach, CaseEvent, EnforcementCase, WindowSweep
-from enforcement.transitions import OPEN_STATES, Action, State, next_state
+from enforcement.models import Breach, CaseEvent, EnforcementCase, Letter, WindowSweep
+from enforcement.policy import noi_reason
+from enforcement.transitions import ACTIVE_CYCLE, Action, State, next_state
 from providers.models import Location, Provider, RegistrationStatus
 from returns.models import CollectionWindow, Return
 from returns.selectors import with_status_on
@@ -46,37 +48,64 @@ class SweepReport:
 
 
 def sweep_due(*, now: datetime.datetime) -> SweepReport:
-    """Sweep every closed window not yet swept, oldest first (catch-up after an outage)."""
+    """Sweep every closed window not yet swept, oldest first (catch-up after an outage).
+
+    One transaction for the whole catch-up, so that a provider who missed several of the
+    windows being caught up gets one letter that covers them all, dated the day it is sent.
+    """
     report = SweepReport()
-    due = CollectionWindow.objects.filter(closes_at__lte=now, sweep__isnull=True).order_by("period")
-    for window in due:
-        sweep_window(window_id=window.pk, now=now, report=report)
+    with transaction.atomic():
+        advisory_xact_lock("enforcement.sweep")
+        due = list(
+            CollectionWindow.objects.filter(closes_at__lte=now, sweep__isnull=True).order_by(
+                "period"
+            )
+        )
+        touched: dict[int, _Touched] = {}
+        for window in due:
+            _sweep_window(window, now, report, touched)
+        if touched:
+            letters.queue_breach_letters(touched=list(touched.values()), now=now)
     cure_breaches(now=now)
     return report
-
-
-def escalates(window: CollectionWindow) -> bool:
-    return window.opens_local.date() >= settings.ENFORCEMENT_START
 
 
 def sweep_window(
     *, window_id: int, now: datetime.datetime, report: SweepReport | None = None
 ) -> SweepReport:
+    """Sweep one window (tests and the bench); the scheduled job uses ``sweep_due``."""
     report = report or SweepReport()
     with transaction.atomic():
         advisory_xact_lock("enforcement.sweep")
         window = CollectionWindow.objects.get(pk=window_id)
-        if WindowSweep.objects.filter(window=window).exists():
-            return report
-        breaches = _record_breaches(window, now)
-        WindowSweep.objects.create(window=window, swept_at=now, breaches=len(breaches))
-        report.windows.append(window.period_key)
-        report.breaches += len(breaches)
-        if escalates(window):
-            providers = {b.provider_id for b in breaches if b.escalates}
-            _advance_cases(window, providers, now, report)
-        _close_compliant(window, now, report)
+        touched: dict[int, _Touched] = {}
+        _sweep_window(window, now, report, touched)
+        if touched:
+            letters.queue_breach_letters(touched=list(touched.values()), now=now)
     return report
+
+
+def escalates(window: CollectionWindow) -> bool:
+    """Breaches of windows before enforcement began are recorded but never escalate."""
+    return window.opens_local.date() >= settings.ENFORCEMENT_START
+
+
+def _sweep_window(
+    window: CollectionWindow,
+    now: datetime.datetime,
+    report: SweepReport,
+    touched: dict[int, _Touched],
+) -> None:
+    if WindowSweep.objects.filter(window=window).exists():
+        return
+    breaches = _record_breaches(window, now)
+    WindowSweep.objects.create(window=window, swept_at=now, breaches=len(breaches))
+    report.windows.append(window.period_key)
+    report.breaches += len(breaches)
+    if escalates(window):
+        providers = {b.provider_id for b in breaches if b.escalates}
+        _advance_cases(window, providers, now, report, touched)
+    _close_compliant(window, now, report)
 
 
 def _record_breaches(window: CollectionWindow, now: datetime.datetime) -> list[Breach]:
@@ -117,9 +146,11 @@ def _record_breaches(window: CollectionWindow, now: datetime.datetime) -> list[B
     return breaches
 
 
-def _missed_periods(
+def _uncited_periods(
     provider_ids: set[int], window: CollectionWindow
-) -> dict[int, list[datetime.date]]:
+) -> dict[int, set[datetime.date]]:
+    """Per provider, the escalating missed periods of the last 12 months that no notice of
+    intent has cited yet: only these can found a new notice of intent."""
     first = window.period.replace(year=window.period.year - 1)
     rows = (
         Breach.objects.filter(
@@ -128,41 +159,49 @@ def _missed_periods(
             window__period__gt=first,
             window__period__lte=window.period,
         )
+        .exclude(citations__kind=Letter.Kind.NOTICE_OF_INTENT)
         .values_list("provider_id", "window__period")
         .distinct()
     )
-    missed: dict[int, list[datetime.date]] = {}
+    missed: dict[int, set[datetime.date]] = {}
     for provider_id, period in rows:
-        missed.setdefault(provider_id, []).append(period)
+        missed.setdefault(provider_id, set()).add(period)
     return missed
 
 
-def _consecutive_ending_at(
-    periods: set[datetime.date], end: datetime.date, swept: list[datetime.date]
-) -> int:
-    """How many swept windows in a row, ending at ``end``, the provider missed."""
-    count = 0
-    for period in reversed([p for p in swept if p <= end]):
-        if period not in periods:
-            break
-        count += 1
-    return count
+@dataclass
+class _Touched:
+    """A case the sweep opened or moved in this run, and the windows it breached in."""
+
+    case: EnforcementCase
+    opened: bool = False
+    moved_to_second: bool = False
+    windows: list[CollectionWindow] = field(default_factory=list)
 
 
 def _advance_cases(
-    window: CollectionWindow, provider_ids: set[int], now: datetime.datetime, report: SweepReport
+    window: CollectionWindow,
+    provider_ids: set[int],
+    now: datetime.datetime,
+    report: SweepReport,
+    touched: dict[int, _Touched],
 ) -> None:
     if not provider_ids:
         return
     cases = {
         case.provider_id: case
         for case in EnforcementCase.objects.select_for_update().filter(
-            provider_id__in=provider_ids, state__in=[s.value for s in OPEN_STATES]
+            provider_id__in=provider_ids, state__in=[s.value for s in ACTIVE_CYCLE]
         )
     }
     providers = Provider.objects.in_bulk(provider_ids)
+    earlier = set(
+        EnforcementCase.objects.filter(provider_id__in=provider_ids)
+        .exclude(state__in=[s.value for s in ACTIVE_CYCLE])
+        .values_list("provider_id", flat=True)
+    )
     swept = sorted(WindowSweep.objects.values_list("window__period", flat=True))
-    missed = _missed_periods(provider_ids, window)
+    missed = _uncited_periods(provider_ids, window)
     pending_events: list[
         tuple[EnforcementCase, str, str, str, str]
     ] = []  # case, action, from, to, reason
@@ -181,7 +220,17 @@ def _advance_cases(
                 last_breach_window=window,
             )
             new_cases.append(case)
-            pending_events.append((case, "opened_first_breach", "", State.FIRST_BREACH, ""))
+            again = provider_id in earlier
+            pending_events.append(
+                (
+                    case,
+                    "new_cycle_opened" if again else "opened_first_breach",
+                    "",
+                    State.FIRST_BREACH,
+                    "The provider had an earlier enforcement case." if again else "",
+                )
+            )
+            touched[provider_id] = _Touched(case=case, opened=True)
         elif case.last_breach_window_id != window.pk:
             case.last_breach_window = window
             case.updated_at = now
@@ -190,20 +239,24 @@ def _advance_cases(
                 pending_events.append((case, Action.SECOND_BREACH, case.state, target, ""))
                 case.state = target
                 seconds.append(case)
+                touched.setdefault(provider_id, _Touched(case=case)).moved_to_second = True
             else:
                 pending_events.append((case, "breach_recorded", case.state, case.state, ""))
             changed.append(case)
         else:
             continue
-        # The system proposes: flag the case when policy says a notice of intent may follow.
-        periods = set(missed.get(provider_id, []))
-        run = _consecutive_ending_at(periods, window.period, swept)
-        why = ""
-        if run >= settings.NOI_CONSECUTIVE_MISSES:
-            why = f"missed {run} windows in a row"
-        elif len(periods) >= settings.NOI_MISSES_IN_YEAR:
-            why = f"missed {len(periods)} of the last 12 windows"
-        if why and not case.noi_eligible:
+        if provider_id in touched:
+            touched[provider_id].windows.append(window)
+        # The system proposes: flag the case when the policy is met by breaches that no notice
+        # of intent has cited yet.
+        why = noi_reason(
+            missed.get(provider_id, set()),
+            window.period,
+            swept,
+            consecutive=settings.NOI_CONSECUTIVE_MISSES,
+            in_year=settings.NOI_MISSES_IN_YEAR,
+        )
+        if why and not case.noi_eligible and case.state != State.NOTICE_OF_INTENT:
             case.noi_eligible = True
             case.noi_eligible_reason = f"Eligible for a notice of intent: {why}."
             pending_events.append(
@@ -221,7 +274,6 @@ def _advance_cases(
     )
     report.cases_opened += len(new_cases)
     report.second_breaches += len(seconds)
-    letters.queue_breach_letters(first=new_cases, second=seconds, window=window, now=now)
 
 
 def _event(case, action, from_state, to_state, now, window, reason: str = "") -> CaseEvent:  # type: ignore[no-untyped-def]

@@ -36,6 +36,10 @@ LABELS = {
 }
 TERMINAL = frozenset({State.PAID, State.WITHDRAWN, State.QUASHED, State.CLOSED})
 OPEN_STATES = frozenset(State) - TERMINAL
+# The states of a cycle that is still gathering breaches. After a final notice (paid or not)
+# the provider's next breach opens a new cycle: the steps start again (DOMAIN 5.5).
+ACTIVE_CYCLE = frozenset({State.FIRST_BREACH, State.SECOND_BREACH, State.NOTICE_OF_INTENT})
+PENALTY_STAGE = frozenset({State.FINAL_NOTICE, State.APPEAL_PANEL, State.APPEAL_TRIBUNAL})
 
 
 class Action(StrEnum):
@@ -126,6 +130,8 @@ EVENT_LABELS = {
     "representation_received": "Representation received",
     "decided_no_reasonable_excuse": "Decision: no reasonable excuse",
     "letter_sent": "Letter sent",
+    "fee_recorded": "CQC fee recorded",
+    "new_cycle_opened": "New case opened: missed deadline after an earlier case",
     Action.SECOND_BREACH.value: "Second breach",
     Action.CLOSE_COMPLIANT.value: "Closed after compliant months",
     **{action.value: label for action, label in ACTION_LABELS.items()},

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -21,7 +20,15 @@ from enforcement import forms as case_forms
 from enforcement import services
 from enforcement.letters import letter_pdf
 from enforcement.models import EnforcementCase, Letter
-from enforcement.selectors import COMPLIANCE_HEADER, breach_grid, case_queue, compliance_rows
+from enforcement.selectors import (
+    COMPLIANCE_HEADER,
+    breach_grid,
+    case_deadlines,
+    case_letters,
+    case_queue,
+    compliance_rows,
+    provider_history,
+)
 from enforcement.transitions import LABELS, Action, State, allowed_actions
 from providers.access import role_of, role_required
 from providers.models import LocalAuthority, Location, Region, Role
@@ -35,7 +42,7 @@ class CaseAction:
 
     slug: str
     label: str
-    form: type[forms.Form]
+    form: type[case_forms.CaseForm]
     service: Callable[..., Any]
     available: Callable[[EnforcementCase], bool]
 
@@ -66,11 +73,18 @@ ACTIONS: dict[str, CaseAction] = {
             lambda case: Action.ISSUE_NOTICE_OF_INTENT in allowed_actions(case.state),
         ),
         CaseAction(
+            "record-fee",
+            "Record the provider's CQC fee",
+            case_forms.FeeForm,
+            services.case_record_fee,
+            _is_open,
+        ),
+        CaseAction(
             "representation",
             "Record a representation",
             case_forms.RepresentationForm,
             services.case_record_representation,
-            _states(State.NOTICE_OF_INTENT),
+            lambda case: case.state == State.NOTICE_OF_INTENT and not case.decision,
         ),
         CaseAction(
             "decision",
@@ -161,6 +175,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     can_act = role_of(request.user) is Role.CASEWORKER
     fee = services.fee_for(case.provider_id, today)
     all_cured = not case.provider.breaches.filter(escalates=True, cured_by__isnull=True).exists()
+    history, events = provider_history(case)
     return render(
         request,
         "enforcement/case.html",
@@ -169,8 +184,13 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "today": today,
             "windows": windows,
             "grid": grid,
-            "events": case.events.select_related("actor"),
-            "letters": case.letters.all(),
+            "events": events,
+            "history": history,
+            "letters": case_letters(case),
+            "deadlines": case_deadlines(case, today),
+            "representations": case.representations.all(),
+            "recorded_fee": case.fees.first(),
+            "citable": services.citable_breaches(case) if case.state == State.SECOND_BREACH else [],
             "locations": Location.objects.filter(provider=case.provider).select_related(
                 "local_authority"
             ),
@@ -190,7 +210,7 @@ def case_action(request: HttpRequest, reference: str, slug: str) -> HttpResponse
     action = ACTIONS.get(slug)
     if action is None or not action.available(case):
         raise PermissionDenied("That action is not available for this case now.")
-    form = action.form(request.POST if request.method == "POST" else None)
+    form = action.form(request.POST if request.method == "POST" else None, case=case)
     error = ""
     if request.method == "POST" and form.is_valid():
         try:

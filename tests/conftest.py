@@ -31,6 +31,13 @@ def _fast_and_simple(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Production settings leave the penalty account empty (a final notice is then refused);
+    # the suite uses a test account so final notices can be issued.
+    settings.PENALTY_PAYMENT_ACCOUNT = {
+        "account_name": "DHSC Test Penalties",
+        "sort_code": "12-34-56",
+        "account_number": "12345678",
+    }
 
 
 @pytest.fixture

@@ -118,11 +118,16 @@ def test_the_whole_process_from_breach_to_payment(eligible_case):
                 "summary": "Manager on long-term sick leave.",
             },
         )
+        representation = case.representations.get()
         act(
             client,
             case,
             "decision",
-            {"excuse_accepted": "no", "reason": "Other staff could have submitted."},
+            {
+                "excuse_accepted": "no",
+                "reason": "Other staff could have submitted.",
+                "considered": [str(representation.pk)],
+            },
         )
         early = act(
             client,
@@ -190,7 +195,7 @@ def test_the_whole_process_from_breach_to_payment(eligible_case):
             "appeal",
             {
                 "body": "tribunal",
-                **date_fields("lodged_on", datetime.date(2026, 5, 25)),
+                **date_fields("lodged_on", datetime.date(2026, 5, 20)),
                 "reason": "Still disputed.",
             },
         )
@@ -200,6 +205,7 @@ def test_the_whole_process_from_breach_to_payment(eligible_case):
             "appeal-outcome",
             {"outcome": "tribunal_confirms", "reason": "Notice confirmed."},
         )
+    with at(2026, 6, 1, 10):
         wrong = act(
             client,
             case,
@@ -210,7 +216,7 @@ def test_the_whole_process_from_breach_to_payment(eligible_case):
                 "reference": "BACS1",
             },
         )
-        assert "The penalty is £5,779.00; £500.00 was entered." in wrong.content.decode()
+        assert "The penalty due is £5,779.00; £500.00 was entered." in wrong.content.decode()
         act(
             client,
             case,
