@@ -27,7 +27,13 @@ from enforcement.models import (
     WindowSweep,
 )
 from enforcement.policy import noi_reason
-from enforcement.transitions import Action, State, TransitionNotAllowed, next_state
+from enforcement.transitions import (
+    ACTIVE_CYCLE,
+    Action,
+    State,
+    TransitionNotAllowed,
+    next_state,
+)
 from providers.audit import audit_record
 from providers.models import Location, RegistrationStatus, User
 
@@ -279,8 +285,10 @@ def case_record_fee(
         raise CaseActionRefused("The date checked cannot be in the future.")
     with transaction.atomic():
         case = _lock(case_id)
-        if not case.is_open:
-            raise CaseActionRefused("The case is closed.")
+        if State(case.state) not in ACTIVE_CYCLE:
+            raise CaseActionRefused(
+                "A fee is recorded before the notices: this case is past its final notice."
+            )
         fee = RecordedFee.objects.create(
             case=case,
             amount=amount,

@@ -29,7 +29,7 @@ from enforcement.selectors import (
     compliance_rows,
     provider_history,
 )
-from enforcement.transitions import LABELS, Action, State, allowed_actions
+from enforcement.transitions import ACTIVE_CYCLE, LABELS, Action, State, allowed_actions
 from providers.access import role_of, role_required
 from providers.models import LocalAuthority, Location, Region, Role
 
@@ -77,7 +77,7 @@ ACTIONS: dict[str, CaseAction] = {
             "Record the provider's CQC fee",
             case_forms.FeeForm,
             services.case_record_fee,
-            _is_open,
+            _states(*ACTIVE_CYCLE),
         ),
         CaseAction(
             "representation",

@@ -173,8 +173,12 @@ def test_a_caseworker_takes_a_case_from_notice_of_intent_to_final_notice(
     letters = page.get_by_role("heading", name="Letters").locator("xpath=following-sibling::ul[1]")
     expect(letters.get_by_role("listitem")).to_have_text(
         [
-            re.compile(r"^First breach letter: \S+ \(PDF\), 15 Jan 2026$"),
-            re.compile(r"^Second breach letter: \S+ \(PDF\), 17 Feb 2026$"),
+            re.compile(
+                r"^First breach letter: \S+ \(PDF\), dated 15 Jan 2026\s*Cites: January 2026$"
+            ),
+            re.compile(
+                r"^Second breach letter: \S+ \(PDF\), dated 17 Feb 2026\s*Cites: February 2026$"
+            ),
         ]
     )
     timeline = page.get_by_role("heading", name="Timeline").locator(
@@ -191,7 +195,13 @@ def test_a_caseworker_takes_a_case_from_notice_of_intent_to_final_notice(
     )
     actions = page.get_by_role("heading", name="Actions").locator("xpath=following-sibling::ul[1]")
     expect(actions.get_by_role("link")).to_have_text(
-        ["Log a contact", "Issue a notice of intent", "Withdraw the case", "Close the case"]
+        [
+            "Log a contact",
+            "Issue a notice of intent",
+            "Record the provider's CQC fee",
+            "Withdraw the case",
+            "Close the case",
+        ]
     )
     assert_accessible(page)
 
@@ -246,14 +256,23 @@ def test_a_caseworker_takes_a_case_from_notice_of_intent_to_final_notice(
     expect(summary_value(page, "Notice of intent")).to_have_text(
         "Given 7 April 2026 (email); representations until 5 May 2026; decision due 2 June 2026"
     )
-    expect(summary_value(page, "Penalty")).to_have_text(re.compile(r"^£5,?779\.00$"))
-    expect(summary_value(page, "Next action due")).to_have_text("2 June 2026")
+    expect(summary_value(page, "Penalty")).to_have_text(re.compile(r"^£5,?779\.00 \(intended\)$"))
+    expect(summary_value(page, "Next action")).to_have_text("Decision due: 2 June 2026")
     expect(actions.get_by_role("link")).to_have_text(
-        ["Log a contact", "Record a representation", "Record the decision", "Withdraw the case"]
+        [
+            "Log a contact",
+            "Record the provider's CQC fee",
+            "Record a representation",
+            "Record the decision",
+            "Withdraw the case",
+        ]
     )
     noi_link = letters.get_by_role("link", name=re.compile(r"^Notice of intent: "))
     expect(noi_link.locator("xpath=..")).to_have_text(
-        re.compile(r"^Notice of intent: \S+ \(PDF\), 2 Apr 2026$")
+        re.compile(
+            r"^Notice of intent: \S+ \(PDF\), dated 2 Apr 2026\s*"
+            r"Cites: January 2026, February 2026, March 2026$"
+        )
     )
     expect(events.last).to_contain_text("by Jo Reid <jo@dhsc.example>")
     assert_accessible(page)
@@ -307,16 +326,26 @@ def test_a_caseworker_takes_a_case_from_notice_of_intent_to_final_notice(
         "No: a final notice may follow", exact=True
     ).check()
     page.get_by_label("Reasons for the decision").fill("Other staff could have sent the returns.")
+    # Deciding before the representations period ends needs every representation considered.
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page).to_have_title(re.compile(r"^Error: Record the decision – "))
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Consider every representation received in time before deciding"
+    )
+    assert_accessible(page)
+    page.get_by_role("group", name="Representations you have considered").get_by_role(
+        "checkbox"
+    ).check()
     page.get_by_role("button", name="Record the decision").click()
     expect_done(page, case, "Record the decision: done.")
     expect(summary_value(page, "Notice of intent")).to_contain_text(
         "; decided: no reasonable excuse"
     )
-    expect(summary_value(page, "Next action due")).to_have_text("20 April 2026")
+    expect(summary_value(page, "Next action")).to_have_text("Send the final notice: 20 April 2026")
     expect(actions.get_by_role("link")).to_have_text(
         [
             "Log a contact",
-            "Record a representation",
+            "Record the provider's CQC fee",
             "Issue a final notice",
             "Withdraw the case",
         ]
@@ -350,14 +379,16 @@ def test_a_caseworker_takes_a_case_from_notice_of_intent_to_final_notice(
     expect_done(page, case, "Issue a final notice: done.")
     expect(summary_value(page, "Stage")).to_have_text("Persistent failure: final notice")
     expect(summary_value(page, "Penalty")).to_have_text(
-        re.compile(
-            r"^£5,?779\.00: final notice sent 6 May 2026, pay by 8 June 2026, "
-            r"appeal by 3 June 2026$"
-        )
+        re.compile(r"^£5,?779\.00: final notice sent 6 May 2026$")
     )
-    expect(summary_value(page, "Next action due")).to_have_text("8 June 2026")
+    expect(summary_value(page, "Next action")).to_have_text("Payment due: 8 June 2026")
+    expect(summary_value(page, "Payment due")).to_contain_text("Monday 8 June 2026")
+    expect(summary_value(page, "Appeal must be made by")).to_contain_text("Wednesday 3 June 2026")
     expect(letters.get_by_role("listitem").last).to_have_text(
-        re.compile(r"^Final notice: \S+ \(PDF\), 6 May 2026$")
+        re.compile(
+            r"^Final notice: \S+ \(PDF\), dated 6 May 2026\s*"
+            r"Cites: January 2026, February 2026, March 2026$"
+        )
     )
     expect(actions.get_by_role("link")).to_have_text(
         ["Log a contact", "Record an appeal", "Record a payment", "Withdraw the case"]
