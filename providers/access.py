@@ -5,6 +5,9 @@ Rules:
   are limited to when a limit is set. Until someone approves them they see nothing.
 - NECS support staff (and superusers) see and change everything: they act on providers' behalf.
 - NHSBSA caseworkers and DHSC analysts read everything but change no provider data here.
+- Local authority users read the locations in their councils' areas only, and the providers
+  that run at least one of them (never those providers' locations elsewhere). They change
+  nothing. With no council set they see nothing.
 - Anyone else sees nothing.
 
 Lookups by ID for a user who may not see the object raise Http404, not 403, so that guessing
@@ -20,15 +23,18 @@ from typing import Any, TypeVar
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
-from providers.models import Location, Provider, Role, User
+from providers.models import LocalAuthority, Location, Provider, Role, User
 
 AnyUser = User | AnonymousUser
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 
 STAFF_READ_ROLES = frozenset({Role.SUPPORT, Role.CASEWORKER, Role.ANALYST})
+# Who may have location-level figures (exports, compliance by location), each within
+# visible_locations(). Provider users see their own data in the portal, not through these.
+LOCATION_LEVEL_ROLES = frozenset({*STAFF_READ_ROLES, Role.LOCAL_AUTHORITY})
 
 
 def role_of(user: AnyUser) -> Role | None:
@@ -55,6 +61,9 @@ def visible_locations(user: AnyUser) -> QuerySet[Location]:
         own = Location.objects.filter(provider_id=user.provider_id)
         limited_ids = list(user.limited_to_locations.values_list("pk", flat=True))
         return own.filter(pk__in=limited_ids) if limited_ids else own
+    if role is Role.LOCAL_AUTHORITY:
+        # A subquery, not a list: the scope is read in the same query as the locations.
+        return Location.objects.filter(local_authority__in=_own_councils(user))
     return Location.objects.none()
 
 
@@ -71,7 +80,38 @@ def visible_providers(user: AnyUser) -> QuerySet[Provider]:
         return Provider.objects.all()
     if role is Role.PROVIDER and user.is_approved:
         return Provider.objects.filter(pk=user.provider_id)
+    if role is Role.LOCAL_AUTHORITY:
+        # Exists, not a join: a provider with three locations in the area is listed once.
+        in_area = visible_locations(user).filter(provider=OuterRef("pk"))
+        return Provider.objects.filter(Exists(in_area))
     return Provider.objects.none()
+
+
+def _own_councils(user: User) -> QuerySet[LocalAuthority]:
+    return LocalAuthority.objects.filter(users=user)
+
+
+def visible_local_authorities(user: AnyUser) -> QuerySet[LocalAuthority]:
+    """Councils whose area figures (aggregates and, where entitled, locations) the user sees.
+
+    Provider users get none here: they see their own locations, and benchmarks of their
+    council, region and England, which are published aggregates rather than an area's data.
+    """
+    role = role_of(user)
+    if role in STAFF_READ_ROLES:
+        return LocalAuthority.objects.all()
+    if role is Role.LOCAL_AUTHORITY:
+        return _own_councils(user)
+    return LocalAuthority.objects.none()
+
+
+def is_local_authority_user(user: AnyUser) -> bool:
+    return role_of(user) is Role.LOCAL_AUTHORITY
+
+
+def can_see_location_level(user: AnyUser) -> bool:
+    """May this user have location-level rows at all? Which rows: visible_locations(user)."""
+    return role_of(user) in LOCATION_LEVEL_ROLES
 
 
 def get_location_for(user: AnyUser, cqc_id: str, *, write: bool = False) -> Location:

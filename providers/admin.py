@@ -5,13 +5,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from providers import services
+from providers.access import role_of
 from providers.models import (
     AuditEvent,
     Contact,
@@ -22,6 +23,7 @@ from providers.models import (
     OutboundEmail,
     Provider,
     Region,
+    Role,
     User,
 )
 from providers.outbox import outbox_resend
@@ -39,14 +41,37 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+def is_support(request: HttpRequest) -> bool:
+    return role_of(request.user) is Role.SUPPORT
+
+
+class SupportCanViewMixin:
+    """Every support officer may read this in admin by role, without a model permission.
+
+    Support accounts are made by role (seed_demo, the user admin), not given Django groups, so
+    a model they must read says so here, as the bulk upload admin in ``returns`` does.
+    """
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return is_support(request) or super().has_view_permission(request, obj)  # type: ignore[misc]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_support(request) or super().has_module_permission(request)  # type: ignore[misc]
+
+
+class SupportReadOnlyAdmin(SupportCanViewMixin, ReadOnlyAdmin):
+    """A register support staff read and nobody edits here."""
+
+
 @admin.register(Region)
-class RegionAdmin(ReadOnlyAdmin):
+class RegionAdmin(SupportReadOnlyAdmin):
     list_display = ["name", "ons_code"]
     search_fields = ["name", "ons_code"]
 
 
 @admin.register(LocalAuthority)
-class LocalAuthorityAdmin(ReadOnlyAdmin):
+class LocalAuthorityAdmin(SupportReadOnlyAdmin):
+    # Readable by support so that the councils box on the user form can search it.
     list_display = ["name", "ons_code", "region", "kind"]
     list_filter = ["region", "kind"]
     search_fields = ["name", "ons_code"]
@@ -170,14 +195,36 @@ class ContactAdmin(admin.ModelAdmin):
     autocomplete_fields = ["location"]
 
 
-class ProviderUserCreationForm(UserCreationForm):
+class CouncilsOnlyForLocalAuthorityUsers:
+    """Councils are a local authority user's whole scope; on anyone else they would mislead."""
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean()  # type: ignore[misc]
+        councils = cleaned.get("local_authorities")
+        if councils and cleaned.get("role") != Role.LOCAL_AUTHORITY:
+            self.add_error(  # type: ignore[attr-defined]
+                "local_authorities", "Only local authority users have councils."
+            )
+        return cleaned
+
+
+class ProviderUserCreationForm(CouncilsOnlyForLocalAuthorityUsers, UserCreationForm):
     class Meta:
         model = User
-        fields = ["email", "first_name", "last_name", "role", "provider"]
+        fields = ["email", "first_name", "last_name", "role", "provider", "local_authorities"]
+
+
+class StaffUserChangeForm(CouncilsOnlyForLocalAuthorityUsers, UserChangeForm):
+    pass
+
+
+# Only a superuser hands out admin powers beyond a role.
+SUPERUSER_ONLY_FIELDS = ["is_superuser", "groups", "user_permissions"]
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = StaffUserChangeForm
     add_form = ProviderUserCreationForm
     ordering = ["last_name", "first_name"]
     list_display = [
@@ -192,13 +239,24 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "is_active", "is_staff", "is_provider_approver"]
     search_fields = ["email", "first_name", "last_name", "provider__name", "provider__cqc_id"]
     list_select_related = ["provider"]
-    autocomplete_fields = ["provider", "limited_to_locations"]
+    autocomplete_fields = ["provider", "limited_to_locations", "local_authorities"]
     readonly_fields = ["approved_at", "approved_by", "last_login", "date_joined"]
     actions = ["approve_users"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Person", {"fields": ["first_name", "last_name"]}),
-        ("Role", {"fields": ["role", "provider", "is_provider_approver", "limited_to_locations"]}),
+        (
+            "Role",
+            {
+                "fields": [
+                    "role",
+                    "provider",
+                    "is_provider_approver",
+                    "limited_to_locations",
+                    "local_authorities",
+                ]
+            },
+        ),
         ("Approval", {"fields": ["approved_at", "approved_by"]}),
         ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
@@ -213,12 +271,49 @@ class UserAdmin(BaseUserAdmin):
                     "last_name",
                     "role",
                     "provider",
+                    "local_authorities",
                     "password1",
                     "password2",
                 ]
             },
         ),
     ]
+
+    # Support staff manage users by their role (README: "users and approvals"), but never
+    # superusers, and never Django's own permission fields: they cannot raise anyone above
+    # themselves, nor take over a superuser by setting its password.
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return is_support(request) or super().has_view_permission(request, obj)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_support(request) or super().has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_support(request) or super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        if isinstance(obj, User) and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return is_support(request) or super().has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += SUPERUSER_ONLY_FIELDS
+        return fields
+
+    def save_related(
+        self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool
+    ) -> None:
+        # The councils go through the audited service, not the form's plain M2M save.
+        councils = form.cleaned_data.pop("local_authorities", None)
+        super().save_related(request, form, formsets, change)
+        if councils is not None:
+            services.user_set_local_authorities(
+                actor=request.user,
+                user_id=form.instance.pk,
+                local_authority_ids=[council.pk for council in councils],
+            )
 
     @admin.action(description="Approve selected provider users")
     def approve_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:

@@ -237,6 +237,7 @@ class Role(models.TextChoices):
     SUPPORT = "support", "NECS support staff"
     CASEWORKER = "caseworker", "NHSBSA enforcement caseworker"
     ANALYST = "analyst", "DHSC analyst"
+    LOCAL_AUTHORITY = "local_authority", "Local authority user"
 
 
 class UserManager(BaseUserManager["User"]):
@@ -284,6 +285,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         related_name="limited_users",
         help_text="Leave empty for access to every location of the provider.",
+    )
+    # Local authority users see their councils' locations only; with none they see nothing.
+    local_authorities = models.ManyToManyField(
+        LocalAuthority,
+        blank=True,
+        related_name="users",
+        verbose_name="councils",
+        help_text="Local authority users: the councils whose locations and figures they see.",
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,11 +12,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from capacity_tracker.lib.db import advisory_xact_lock
-from providers.access import can_approve_users_of
+from providers.access import can_approve_users_of, role_of
 from providers.audit import audit_record, audit_record_many
 from providers.cqc_import import LocationRow, ParsedExtract, Rejection
 from providers.models import (
     CqcImport,
+    LocalAuthority,
     Location,
     LocationStatusChange,
     Provider,
@@ -60,6 +62,37 @@ def user_reject(*, actor: User, user_id: int, reason: str) -> User:
         user.is_active = False
         user.save(update_fields=["is_active"])
         audit_record(actor=actor, action="providers.user.rejected", target=user, reason=reason)
+    return user
+
+
+def user_set_local_authorities(
+    *, actor: User, user_id: int, local_authority_ids: Iterable[int]
+) -> User:
+    """Set the councils a local authority user sees: their whole scope, so always audited."""
+    if role_of(actor) is not Role.SUPPORT:
+        raise PermissionDenied("Only support staff set a user's councils.")
+    wanted = set(local_authority_ids)
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user_id)
+        if wanted and user.role != Role.LOCAL_AUTHORITY:
+            raise ValidationError("Only local authority users have councils.")
+        before = set(user.local_authorities.values_list("pk", flat=True))
+        if before == wanted:
+            return user
+        user.local_authorities.set(wanted)
+        codes = dict(
+            LocalAuthority.objects.filter(pk__in=before | wanted).values_list("pk", "ons_code")
+        )
+        audit_record(
+            actor=actor,
+            action="providers.user.councils_changed",
+            target=user,
+            data={
+                "added": sorted(codes[pk] for pk in wanted - before),
+                "removed": sorted(codes[pk] for pk in before - wanted),
+                "councils": sorted(codes[pk] for pk in wanted),
+            },
+        )
     return user
 
 

@@ -7,10 +7,12 @@ and plain UTF-8, and refuse anything else with a message a person can act on.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 ENCODINGS = ("utf-8-sig", "cp1252")
 
@@ -77,15 +79,26 @@ def read_csv(data: bytes, *, max_rows: int | None = None) -> DecodedCsv:
     return DecodedCsv(encoding=encoding, header=header, rows=rows)
 
 
+def is_formula_like(text: str) -> bool:
+    """Would a spreadsheet run this text as a formula? Excel and LibreOffice skip leading
+    spaces before looking for "=", so " =HYPERLINK(...)" counts too."""
+    return text.startswith(FORMULA_PREFIXES) or text.lstrip().startswith(FORMULA_PREFIXES)
+
+
+def neutralise_text(text: str) -> str:
+    """Prefix formula-like text with an apostrophe: shown as text, never run."""
+    return "'" + text if is_formula_like(text) else text
+
+
 def escape_cell(value: object) -> str:
     """Neutralise a cell that a spreadsheet would run as a formula."""
     if value is None:
         return ""
-    text = str(value)
-    # Numbers are written by us, never by a user: "-3" from an int is data, not a formula.
-    if isinstance(value, str) and text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
+    # Numbers and dates are written by us, never typed by a user: "-3" from an int is data,
+    # not a formula. Anything else becomes text, and text is checked.
+    if isinstance(value, int | float | Decimal | datetime.date):
+        return str(value)
+    return neutralise_text(str(value))
 
 
 def iter_csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[str]:
