@@ -22,9 +22,9 @@ from enforcement import letters
 from enforcement.models import Breach, CaseEvent, EnforcementCase, Letter, WindowSweep
 from enforcement.policy import noi_reason
 from enforcement.transitions import ACTIVE_CYCLE, Action, State, next_state
-from providers.models import Location, Provider, RegistrationStatus
+from providers.models import Provider
 from returns.models import CollectionWindow, Return
-from returns.selectors import with_status_on
+from returns.obligations import obligations
 
 SYSTEM = "system: breach sweep"
 
@@ -109,10 +109,11 @@ def _sweep_window(
 
 
 def _record_breaches(window: CollectionWindow, now: datetime.datetime) -> list[Breach]:
-    opened = window.opens_local.date()
-    owing = with_status_on(Location.objects.all(), opened).filter(
-        status_then=RegistrationStatus.ACTIVE, added_to_service_on__lte=opened
-    )
+    """A breach for every owed (location, care type) with no return counted in the window.
+
+    Who owes is ``returns.obligations``: the same rule as the dashboard, the emails and the
+    dissemination aggregates.
+    """
     heads = {
         (h["location_id"], h["care_type"]): h
         for h in Return.objects.filter(window=window).values(
@@ -120,28 +121,24 @@ def _record_breaches(window: CollectionWindow, now: datetime.datetime) -> list[B
         )
     }
     breaches = []
-    for pk, provider_id, care_home, home_care in owing.values_list(
-        "pk", "provider_id", "offers_care_home", "offers_home_care"
-    ).iterator(chunk_size=5000):
-        for care_type, offered in (("care_home", care_home), ("home_care", home_care)):
-            if not offered:
-                continue
-            head = heads.get((pk, care_type))
-            if head and head["counted_id"]:
-                continue
-            late = head["latest_id"] if head else None  # saved after the close, before this sweep
-            breaches.append(
-                Breach(
-                    location_id=pk,
-                    provider_id=provider_id,
-                    care_type=care_type,
-                    window=window,
-                    recorded_at=now,
-                    escalates=escalates(window),
-                    cured_by_id=late,
-                    cured_at=now if late else None,
-                )
+    for owed in obligations([window], extra=("provider_id",)).iterator(chunk_size=5000):
+        key = (owed["location_id"], owed["care_type"])
+        head = heads.get(key)
+        if head and head["counted_id"]:
+            continue
+        late = head["latest_id"] if head else None  # saved after the close, before this sweep
+        breaches.append(
+            Breach(
+                location_id=owed["location_id"],
+                provider_id=owed["provider_id"],
+                care_type=owed["care_type"],
+                window=window,
+                recorded_at=now,
+                escalates=escalates(window),
+                cured_by_id=late,
+                cured_at=now if late else None,
             )
+        )
     Breach.objects.bulk_create(breaches, batch_size=5000, ignore_conflicts=True)
     return breaches
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 
-from providers.models import Contact, Location, OutboundEmail, RegistrationStatus
+from providers.models import Contact, Location, OutboundEmail
 from providers.outbox import outbox_queue
 from providers.selectors import (
     ONBOARDING_LISTED_AFTER_DAYS,
@@ -20,20 +20,12 @@ from providers.selectors import (
 )
 from returns.email_links import link_url, make_token
 from returns.models import CollectionWindow, Return
-from returns.selectors import with_status_on
+from returns.obligations import OFFERED, owing_locations
 
 WINDOW_OPEN = "window_open"
 REMINDER = "reminder_48h"
 ONBOARDING_DAYS = (30, 60, 90)
 REMINDER_BEFORE_CLOSE = datetime.timedelta(hours=48)
-
-
-def owing_locations(window: CollectionWindow) -> QuerySet[Location]:
-    """Locations that owe this window a return: active on its opening day, and added by then."""
-    opened = window.opens_local.date()
-    return with_status_on(Location.objects.all(), opened).filter(
-        status_then=RegistrationStatus.ACTIVE, added_to_service_on__lte=opened
-    )
 
 
 def _update_path(window: CollectionWindow, location: Location) -> str:
@@ -112,19 +104,13 @@ def queue_window_open(*, now: datetime.datetime) -> int:
 
 
 def locations_not_updated(window: CollectionWindow) -> list[int]:
-    """Owing locations with at least one owed care type that has no update in the window."""
-    owing = list(owing_locations(window).values_list("pk", "offers_care_home", "offers_home_care"))
-    updated = set(
-        Return.objects.filter(window=window, counted__isnull=False).values_list(
-            "location_id", "care_type"
-        )
-    )
-    behind = []
-    for pk, care_home, home_care in owing:
-        owed = (["care_home"] if care_home else []) + (["home_care"] if home_care else [])
-        if any((pk, care_type) not in updated for care_type in owed):
-            behind.append(pk)
-    return behind
+    """Owing locations with at least one owed care type that has no update in the window
+    (one query: an anti-join per care type offered)."""
+    updated = Return.objects.filter(window=window, location=OuterRef("pk"), counted__isnull=False)
+    behind = Q()
+    for care_type, offered in OFFERED.items():
+        behind |= Q(**{offered: True}) & ~Exists(updated.filter(care_type=care_type))
+    return list(owing_locations(window).filter(behind).order_by().values_list("pk", flat=True))
 
 
 def queue_reminders(*, now: datetime.datetime) -> int:
