@@ -66,6 +66,7 @@ from returns.models import (
     ReturnVersion,
 )
 from returns.selectors import latest_opened_window
+from returns.services import WindowNotStored, window_for_saving
 from returns.submission import Submitter, new_reference
 
 # --- 5. Database: writes ----------------------------------------------------------------------
@@ -88,8 +89,11 @@ def bulk_upload_create(
     role = role_of(user)
     if role is Role.SUPPORT and not on_behalf_reason.strip():
         raise ValueError("Support staff must say why they are updating for the provider.")
-    window = latest_opened_window(now)
+    period = latest_opened_window(now).period_obj
     with transaction.atomic():
+        # Stores the window if the scheduled job has not yet (this month), or raises
+        # WindowNotStored (an earlier month never stored): the upload needs the row.
+        window = window_for_saving(period=period, now=now)
         upload = BulkUpload.objects.create(
             file_name=file_name[:255],
             sha256=hashlib.sha256(content).hexdigest(),
@@ -204,7 +208,7 @@ def bulk_apply(*, upload_id: int, now: datetime.datetime) -> BulkUpload:
         advisory_xact_lock(f"returns.bulk_apply.{upload.window_id}")
         current = latest_opened_window(now)
         try:
-            if current.pk != upload.window_id:
+            if current.period != upload.window.period:  # current may not be stored yet
                 raise _Refused(
                     [
                         CellError(
@@ -377,6 +381,7 @@ __all__ = [
     "CheckContext",
     "CheckResult",
     "LocationFact",
+    "WindowNotStored",
     "audit_record_many",
     "bulk_apply",
     "bulk_check",

@@ -159,15 +159,19 @@ def start(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES, on_behalf=on_behalf)
         if form.is_valid():
-            upload = bulk.bulk_upload_create(
-                user=request.user,
-                file_name=form.cleaned_data["file"].name,
-                content=b"".join(form.cleaned_data["file"].chunks()),
-                on_behalf_reason=form.cleaned_data["on_behalf_reason"],
-                now=now,
-            )
-            check_now_or_later(upload, now=now)
-            return redirect("bulk:upload", upload_id=upload.pk)
+            try:
+                upload = bulk.bulk_upload_create(
+                    user=request.user,
+                    file_name=form.cleaned_data["file"].name,
+                    content=b"".join(form.cleaned_data["file"].chunks()),
+                    on_behalf_reason=form.cleaned_data["on_behalf_reason"],
+                    now=now,
+                )
+            except bulk.WindowNotStored as exc:
+                form.add_error("file", str(exc))
+            else:
+                check_now_or_later(upload, now=now)
+                return redirect("bulk:upload", upload_id=upload.pk)
     else:
         form = UploadForm(on_behalf=on_behalf)
     datasets = bulk.datasets_for(window)

@@ -26,7 +26,9 @@ from returns.selectors import (
     history_for,
     latest_opened_window,
     window_current_or_next,
+    window_for_period,
 )
+from returns.services import window_storable
 from returns.submission import (
     ReturnInvalid,
     ReturnNotAllowed,
@@ -57,7 +59,8 @@ class Obligation:
 
     @property
     def session_key(self) -> str:
-        return f"return-draft:{self.location.pk}:{self.care_type}:{self.window.pk}"
+        # The period, not the pk: a window computed from the rules has none until a save stores it.
+        return f"return-draft:{self.location.pk}:{self.care_type}:{self.window.period_key}"
 
     def url(self, name: str) -> str:
         return reverse(name, args=[self.window.period_key, self.location.cqc_id, self.care_type])
@@ -68,16 +71,23 @@ def _obligation(request: HttpRequest, period: str, cqc_id: str, care_type: str) 
     if care_type not in location.care_types:
         raise Http404("This location does not offer that care type.")
     try:
-        first_day = Period.parse(period).first_day()
+        month = Period.parse(period)
     except ValueError:
         raise Http404("No such month.") from None
-    window = CollectionWindow.objects.filter(period=first_day).first()
-    if window is None or window.opens_at > clock.now():
+    now = clock.now()
+    # Stored, or computed from the rules if the scheduled job has not stored it yet: a GET never
+    # stores a window. The save stores it (this month or later) or refuses (an earlier month).
+    window = window_for_period(month)
+    if window.opens_at > now:
         raise Http404("That collection has not opened.")
+    if window.pk is None and not window_storable(month, now=now):
+        raise Http404("This service did not run that month's collection.")
     head = (
         Return.objects.filter(location=location, care_type=care_type, window=window)
         .select_related("latest")
         .first()
+        if window.pk is not None
+        else None
     )
     return Obligation(location=location, care_type=care_type, window=window, head=head)
 
@@ -129,7 +139,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "window": window,
             "window_is_open": window.contains(now),
             "days_left": days_left,
-            "next_window": next_window if next_window.pk != window.pk else None,
+            "next_window": next_window if next_window.period != window.period else None,
             "previous_window": CollectionWindow.objects.filter(period__lt=window.period)
             .order_by("-period")
             .first(),

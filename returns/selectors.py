@@ -1,44 +1,71 @@
-"""Reads shared by the calendar page, command and API, and the start page."""
+"""Reads shared by the calendar page, command and API, and the start page.
+
+Nothing here writes. Windows are stored only by the scheduled job (``windows_ensure_ahead``)
+and, for this month or later, by a save that needs the row (``returns.services.window_for_saving``).
+A read of a month with no stored row gets the rules' dates as an unsaved ``CollectionWindow``:
+storing a past window from a GET would make the next breach sweep punish it.
+"""
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 
-from providers.models import CareType, Location, LocationStatusChange, RegistrationStatus
-from returns.deadlines import LONDON, Period
+from providers.models import CareType, Location
+from returns.deadlines import LONDON, Period, window_dates
 from returns.models import CollectionWindow, Return, ReturnKind, ReturnVersion
-from returns.services import windows_ensure
+from returns.obligations import opening_day, owes, status_on, with_status_on
 
 MIN_YEAR = 2020
 MAX_YEAR = 2100
 
 
+def window_from_rules(period: Period) -> CollectionWindow:
+    """The month's window as the rules compute it, unsaved (``pk`` is None)."""
+    dates = window_dates(period)
+    return CollectionWindow(
+        period=period.first_day(),
+        opens_at=dates.opens_at,
+        closes_at=dates.closes_at,
+        last_day=dates.last_day,
+        rule_opens_at=dates.opens_at,
+        rule_closes_at=dates.closes_at,
+    )
+
+
+def windows_for_periods(periods: list[Period]) -> list[CollectionWindow]:
+    """One window per period, in the order given, in one query: the stored row where there is
+    one (staff may have overridden it), else the rules' dates, unsaved."""
+    stored = {
+        w.period: w
+        for w in CollectionWindow.objects.filter(period__in=[p.first_day() for p in periods])
+    }
+    return [stored.get(p.first_day()) or window_from_rules(p) for p in periods]
+
+
+def window_for_period(period: Period) -> CollectionWindow:
+    return windows_for_periods([period])[0]
+
+
 def windows_for_year(year: int) -> list[CollectionWindow]:
-    """The year's twelve windows, from the stored rows (created from the rules if missing)."""
+    """The year's twelve windows (stored or computed; see ``windows_for_periods``)."""
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise ValueError(f"Enter a year from {MIN_YEAR} to {MAX_YEAR}.")
-    periods = [Period(year, month) for month in range(1, 13)]
-    windows = list(CollectionWindow.objects.filter(period__year=year).order_by("period"))
-    if len(windows) < 12:
-        windows_ensure(periods=periods)
-        windows = list(CollectionWindow.objects.filter(period__year=year).order_by("period"))
-    return windows
+    return windows_for_periods([Period(year, month) for month in range(1, 13)])
+
+
+def _windows_around(now: datetime.datetime) -> list[CollectionWindow]:
+    """Last month's, this month's and next month's windows. Last month's because an overridden
+    window may stay open into the next month."""
+    this_month = Period.of(now.astimezone(LONDON).date())
+    return windows_for_periods([this_month.previous(), this_month, this_month.next()])
 
 
 def window_current_or_next(now: datetime.datetime) -> CollectionWindow:
     """The window open at ``now``, or else the next one to open."""
-    this_month = Period.of(now.astimezone(LONDON).date())
-    periods = [this_month.previous(), this_month, this_month.next()]
-    firsts = [p.first_day() for p in periods]
-    windows = list(CollectionWindow.objects.filter(period__in=firsts).order_by("period"))
-    if len(windows) < len(periods):
-        windows_ensure(periods=periods)
-        windows = list(CollectionWindow.objects.filter(period__in=firsts).order_by("period"))
-    # An overridden window may stay open into the next month, so look at last month's too.
+    windows = _windows_around(now)
     for window in windows:
         if now < window.closes_at:
             return window
@@ -62,32 +89,18 @@ def calendar_rows(windows: list[CollectionWindow]) -> list[dict[str, object]]:
 # --- Obligations and the provider dashboard -------------------------------------------------
 
 
-def with_status_on(locations: QuerySet[Location], day: datetime.date) -> QuerySet[Location]:
-    """Annotate ``status_then``: the registration status in force on ``day``, from the history
-    (falling back to the current status for a location with no history rows)."""
-    status_then = (
-        LocationStatusChange.objects.filter(location=OuterRef("pk"), effective_from__lte=day)
-        .order_by("-effective_from", "-recorded_at", "-pk")
-        .values("status")[:1]
-    )
-    return locations.annotate(status_then=Coalesce(Subquery(status_then), "status"))
-
-
-def owes_return(location: Location, window: CollectionWindow) -> bool:
-    """Active on the day the window opened, and added to the service by then."""
-    opened = window.opens_local.date()
-    return getattr(location, "status_then", location.status) == RegistrationStatus.ACTIVE and (
-        location.added_to_service_on <= opened
-    )
+# Who owes what lives in returns.obligations; ``with_status_on`` and ``owes_return`` stay
+# importable from here until enforcement/sweep.py moves to returns.obligations.
+owes_return = owes
 
 
 def latest_opened_window(now: datetime.datetime) -> CollectionWindow:
-    """The window providers are working on: the newest one that has opened by ``now``."""
-    current = window_current_or_next(now)
-    if current.opens_at <= now:
-        return current
-    previous = CollectionWindow.objects.filter(opens_at__lte=now).order_by("-period").first()
-    return previous or current
+    """The window providers are working on: the newest one that has opened by ``now``
+    (last month's until this month's opens)."""
+    windows = _windows_around(now)
+    opened = [w for w in windows if w.opens_at <= now]
+    # None opened only if staff moved last month's opening past ``now``: it is the next to open.
+    return opened[-1] if opened else windows[0]
 
 
 class Status:
@@ -151,22 +164,8 @@ def dashboard_rows(
     """
     previous = CollectionWindow.objects.filter(period__lt=window.period).order_by("-period").first()
     located = list(
-        with_status_on(locations, window.opens_local.date())
-        .annotate(
-            status_before=Coalesce(
-                Subquery(
-                    LocationStatusChange.objects.filter(
-                        location=OuterRef("pk"),
-                        effective_from__lte=(
-                            previous.opens_local.date() if previous else window.opens_local.date()
-                        ),
-                    )
-                    .order_by("-effective_from", "-recorded_at", "-pk")
-                    .values("status")[:1]
-                ),
-                "status",
-            )
-        )
+        with_status_on(locations, opening_day(window))
+        .annotate(status_before=status_on(opening_day(previous or window)))
         .select_related("local_authority")
         .order_by("name", "cqc_id")
     )
@@ -174,20 +173,20 @@ def dashboard_rows(
     heads = {
         (h.location_id, h.care_type, h.window_id): h
         for h in Return.objects.filter(
-            location__in=[loc.pk for loc in located], window__in=windows
+            location__in=[loc.pk for loc in located],
+            # A window not stored yet (computed from the rules) has no returns.
+            window__in=[w for w in windows if w.pk is not None],
         ).select_related("latest", "counted")
     }
     rows = []
     for location in located:
         for care_type in location.care_types:
             head = heads.get((location.pk, care_type, window.pk))
-            status = obligation_status(head, owes_return(location, window), window, now)
+            status = obligation_status(head, owes(location, window), window, now)
             last = None
             if previous is not None:
                 before = heads.get((location.pk, care_type, previous.pk))
-                owed_before = location.status_before == RegistrationStatus.ACTIVE and (
-                    location.added_to_service_on <= previous.opens_local.date()
-                )
+                owed_before = owes(location, previous, status=location.status_before)
                 last = obligation_status(before, owed_before, previous, now)
             rows.append(
                 DashboardRow(

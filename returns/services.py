@@ -10,23 +10,16 @@ from django.utils import timezone
 
 from providers.audit import audit_record
 from providers.models import User
-from returns.deadlines import LONDON, Period, window_dates
+from returns.deadlines import LONDON, Period
 from returns.models import CollectionWindow
+from returns.selectors import window_from_rules
 
 # How far ahead the scheduled job keeps windows, so providers and staff can see them coming.
 MONTHS_AHEAD = 12
 
 
-def _window_row(period: Period) -> CollectionWindow:
-    dates = window_dates(period)
-    return CollectionWindow(
-        period=period.first_day(),
-        opens_at=dates.opens_at,
-        closes_at=dates.closes_at,
-        last_day=dates.last_day,
-        rule_opens_at=dates.opens_at,
-        rule_closes_at=dates.closes_at,
-    )
+class WindowNotStored(Exception):
+    """A save for a month whose window was never stored, and that we must not store now."""
 
 
 def windows_ensure(*, periods: list[Period]) -> int:
@@ -37,7 +30,7 @@ def windows_ensure(*, periods: list[Period]) -> int:
     """
     before = CollectionWindow.objects.filter(period__in=[p.first_day() for p in periods]).count()
     CollectionWindow.objects.bulk_create(
-        [_window_row(p) for p in periods], ignore_conflicts=True, batch_size=500
+        [window_from_rules(p) for p in periods], ignore_conflicts=True, batch_size=500
     )
     after = CollectionWindow.objects.filter(period__in=[p.first_day() for p in periods]).count()
     return after - before
@@ -51,6 +44,31 @@ def windows_ensure_ahead(*, now: datetime.datetime, months: int = MONTHS_AHEAD) 
         period = period.next()
         periods.append(period)
     return windows_ensure(periods=periods)
+
+
+def window_storable(period: Period, *, now: datetime.datetime) -> bool:
+    """Whether a save may store ``period``'s window: one the scheduled job stores at ``now``."""
+    return period >= Period.of(now.astimezone(LONDON).date())
+
+
+def window_for_saving(*, period: Period, now: datetime.datetime) -> CollectionWindow:
+    """The stored window a save (a POST) needs, to be called inside the save's transaction.
+
+    Normally the scheduled job stored it already. If the job has not run yet (a new deployment,
+    beat down), a month it would store (this month or later) is stored here, exactly as the job
+    would. An earlier month is refused: storing a window that has closed would make the next
+    breach sweep record a breach for every location that "missed" it.
+    """
+    stored = CollectionWindow.objects.filter(period=period.first_day()).first()
+    if stored is not None:
+        return stored
+    if not window_storable(period, now=now):
+        raise WindowNotStored(
+            f"Returns for {period.label()} cannot be saved: this service did not run that "
+            "month's collection."
+        )
+    windows_ensure(periods=[period])
+    return CollectionWindow.objects.get(period=period.first_day())
 
 
 def window_override(

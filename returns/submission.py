@@ -25,6 +25,7 @@ from returns.models import (
     ReturnSource,
     ReturnVersion,
 )
+from returns.services import WindowNotStored, window_for_saving
 from returns.validation import clean_answers
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
@@ -160,6 +161,8 @@ def return_save(
         nil_reason_detail=nil_reason_detail,
     )
     with transaction.atomic():
+        if window.pk is None:
+            window = _stored(window, now)
         head = _locked_head(location, care_type, window)
         if based_on is not None and head.version_count != based_on:
             raise StaleReturn(head.latest)
@@ -203,6 +206,15 @@ def return_save(
             },
         )
     return version
+
+
+def _stored(window: CollectionWindow, now: datetime.datetime) -> CollectionWindow:
+    """A page showed the rules' dates for a window the scheduled job has not stored yet: store
+    it in this save's transaction, or refuse (see ``window_for_saving``)."""
+    try:
+        return window_for_saving(period=window.period_obj, now=now)
+    except WindowNotStored as exc:
+        raise ReturnNotAllowed(str(exc)) from None
 
 
 def _insert_with_unique_reference(version: ReturnVersion, window: CollectionWindow) -> None:
