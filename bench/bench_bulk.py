@@ -32,6 +32,10 @@ HOME_CARE = {
     "staff_direct_non_care": "3",
     "staff_agency": "2",
     "staff_absent_covid": "1",
+    # December is a vaccination campaign month: the seasonal items are asked too.
+    "vacc_staff_covid_primary": "22",
+    "vacc_staff_covid_booster": "8",
+    "vacc_staff_flu": "10",
 }
 
 

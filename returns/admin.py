@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from providers.access import Role, role_of
+from returns.datasets import campaign_month_change
 from returns.models import (
     BulkUpload,
     CampaignMonth,
@@ -95,9 +96,55 @@ class DatasetVersionAdmin(admin.ModelAdmin):
     inlines = [DataItemInline, ItemRuleInline]
 
 
+class CampaignMonthForm(forms.ModelForm):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why this month is joining or leaving the campaign (kept in the audit trail).",
+    )
+
+    class Meta:
+        model = CampaignMonth
+        fields = ["in_campaign"]
+
+
 @admin.register(CampaignMonth)
 class CampaignMonthAdmin(admin.ModelAdmin):
-    list_display = ["period", "note"]
+    """Twelve fixed rows, one per month of the year: staff tick the campaign's months.
+
+    Support staff keep the collection running without model permissions (as for uploads), so
+    their role is what lets them change this.
+    """
+
+    form = CampaignMonthForm
+    list_display = ["month", "in_campaign", "note"]
+    readonly_fields = ["month", "note"]
+    fields = ["month", "in_campaign", "note", "reason"]
+
+    def _is_support(self, request: HttpRequest) -> bool:
+        return role_of(request.user) is Role.SUPPORT
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._is_support(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return self._is_support(request) or super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return self._is_support(request) or super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # the twelve months ship with the migration
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: CampaignMonth, form, change) -> None:  # type: ignore[no-untyped-def]
+        campaign_month_change(
+            actor=request.user,
+            month=obj.month,
+            in_campaign=form.cleaned_data["in_campaign"],
+            reason=form.cleaned_data["reason"],
+        )
 
 
 @admin.register(BulkUpload)

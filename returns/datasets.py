@@ -1,7 +1,14 @@
 """Loading dataset versions (formal notices) from JSON, and reading one for a month.
 
-The shipped version is returns/data/dataset_2023_07.json; an operator loads a later notice
-with ``python manage.py load_dataset FILE.json`` or builds it in admin.
+Shipped versions, each loaded by a data migration (an operator loads a later notice with
+``python manage.py load_dataset FILE.json`` or builds it in admin):
+
+- ``dataset_2022_08.json``: our reconstruction of the notice in force from 31 July 2022, so
+  that every window since enforcement began (April 2023) has a dataset;
+- ``dataset_2023_07.json``: our reconstruction of the notice in force from 15 July 2023;
+- ``dataset_2027_01.json``: the July 2023 items plus the vaccination items asked every month.
+
+Which months are vaccination campaign months (the seasonal items) is data too: CampaignMonth.
 """
 
 from __future__ import annotations
@@ -9,13 +16,23 @@ from __future__ import annotations
 import datetime
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from returns.deadlines import Period
 from returns.validation import Dataset, ItemSpec, RuleSpec
 
+if TYPE_CHECKING:
+    from providers.models import User
+    from returns.models import CampaignMonth
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SHIPPED = DATA_DIR / "dataset_2023_07.json"
+SHIPPED_2022 = DATA_DIR / "dataset_2022_08.json"
+SHIPPED_2027 = DATA_DIR / "dataset_2027_01.json"
+SHIPPED_ALL = (SHIPPED_2022, SHIPPED, SHIPPED_2027)
 ITEM_FIELDS = (
     "section",
     "label",
@@ -75,7 +92,7 @@ def load_dataset_file(path: Path, version_model: Any, item_model: Any, rule_mode
 
 
 def dataset_for(period: Period, care_type: str) -> Dataset:
-    """The items and rules in force for a month and care type: three or four small queries."""
+    """The items and rules in force for a month and care type: four small queries."""
     from returns.models import CampaignMonth, DatasetVersion
 
     version = (
@@ -85,7 +102,8 @@ def dataset_for(period: Period, care_type: str) -> Dataset:
     )
     if version is None:
         raise LookupError(f"No dataset version is in force for {period}.")
-    campaign = CampaignMonth.objects.filter(period=period.first_day()).exists()
+    # Campaign months are months of the year (twelve rows), so this is one indexed lookup.
+    campaign = CampaignMonth.objects.filter(month=period.month, in_campaign=True).exists()
     items = tuple(
         ItemSpec(
             code=item.code,
@@ -114,3 +132,33 @@ def dataset_for(period: Period, care_type: str) -> Dataset:
     return Dataset(
         version_id=version.pk, care_type=care_type, items=items, rules=rules, campaign=campaign
     )
+
+
+def campaign_month_change(
+    *, actor: User, month: int, in_campaign: bool, reason: str
+) -> CampaignMonth:
+    """Put a month of the year in or out of the vaccination campaign, with the reason audited.
+
+    From then on ``dataset_for`` asks (or stops asking) the seasonal items in that month of
+    every year; returns already saved keep the answers they were saved with.
+    """
+    from providers.audit import audit_record
+    from returns.models import CampaignMonth
+
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Enter why the campaign months are changing"})
+    with transaction.atomic():
+        row = CampaignMonth.objects.select_for_update().get(month=month)
+        was = row.in_campaign
+        row.in_campaign = in_campaign
+        row.note = reason[:255]
+        row.save(update_fields=["in_campaign", "note"])
+        audit_record(
+            actor=actor,
+            action="returns.campaign_month.changed",
+            target=row,
+            reason=reason,
+            data={"month": month, "in_campaign_was": was, "in_campaign": in_campaign},
+        )
+    return row

@@ -164,21 +164,48 @@ class ItemRule(models.Model):
 
 
 class CampaignMonth(models.Model):
-    """A month in which vaccination items are collected."""
+    """A month of the year and whether the autumn/winter vaccination campaign runs in it.
 
-    period = models.DateField(unique=True, help_text="The first day of the month.")
-    note = models.CharField(max_length=255, blank=True)
+    Twelve rows, one per month, shipped as September to March (migration 0006). Support staff
+    tick or untick a month in admin. It applies to every year, so ``dataset_for`` needs one
+    indexed lookup and no job has to keep rows ahead; a late save for a past month is asked
+    what that month asks now (stored returns keep the answers they were saved with).
+    """
+
+    class Month(models.IntegerChoices):
+        JANUARY = 1, "January"
+        FEBRUARY = 2, "February"
+        MARCH = 3, "March"
+        APRIL = 4, "April"
+        MAY = 5, "May"
+        JUNE = 6, "June"
+        JULY = 7, "July"
+        AUGUST = 8, "August"
+        SEPTEMBER = 9, "September"
+        OCTOBER = 10, "October"
+        NOVEMBER = 11, "November"
+        DECEMBER = 12, "December"
+
+    month = models.PositiveSmallIntegerField(unique=True, choices=Month.choices)
+    in_campaign = models.BooleanField(
+        "in the vaccination campaign",
+        default=False,
+        help_text="When ticked, the seasonal COVID-19 booster and flu questions are asked.",
+    )
+    note = models.CharField(
+        max_length=255, blank=True, help_text="Why it was last changed (also in the audit trail)."
+    )
 
     class Meta:
-        ordering = ["-period"]
+        ordering = ["month"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(period__day=1), name="campaign_period_first_of_month"
+                condition=Q(month__gte=1, month__lte=12), name="campaign_month_of_year"
             )
         ]
 
     def __str__(self) -> str:
-        return f"Vaccination campaign {self.period:%B %Y}"
+        return f"{self.get_month_display()}: {'campaign' if self.in_campaign else 'no campaign'}"
 
 
 class ReturnKind(models.TextChoices):

@@ -45,6 +45,10 @@ GOOD_HOME_CARE = {
     "staff_direct_non_care": "5",
     "staff_agency": "4",
     "staff_absent_covid": "1",
+    # Of 59 staff (December asks the seasonal items; 2027 on, the primary course every month).
+    "vacc_staff_covid_primary": "52",
+    "vacc_staff_covid_booster": "20",
+    "vacc_staff_flu": "25",
 }
 OVER_CAPACITY = "Occupied beds cannot be more than maximum capacity (40)"
 
@@ -112,9 +116,11 @@ def download_template(page: Page, link_name: str, folder: Path) -> tuple[str, li
 
 
 def fill_in(rows: list[dict[str, str]]) -> None:
-    """Type this month's figures into every row, as a person would in their spreadsheet."""
+    """Type this month's figures into every row, as a person would in their spreadsheet:
+    into the template's columns only (which questions are asked differs by month)."""
     for row in rows:
-        row.update(GOOD_CARE_HOME if row["care_type"] == "care_home" else GOOD_HOME_CARE)
+        answers = GOOD_CARE_HOME if row["care_type"] == "care_home" else GOOD_HOME_CARE
+        row.update({code: value for code, value in answers.items() if code in row})
 
 
 def save_csv(path: Path, rows: list[dict[str, str]]) -> Path:

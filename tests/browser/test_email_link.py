@@ -40,6 +40,10 @@ GOOD_HOME_CARE = {
     "staff_direct_non_care": "5",
     "staff_agency": "4",
     "staff_absent_covid": "1",
+    # Of 59 staff (December asks the seasonal items; 2027 on, the primary course every month).
+    "vacc_staff_covid_primary": "52",
+    "vacc_staff_covid_booster": "20",
+    "vacc_staff_flu": "25",
 }
 
 

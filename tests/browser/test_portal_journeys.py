@@ -137,7 +137,15 @@ def answer(page: Page, question: str) -> Locator:
 
 
 def fill_in_care_home_return(page: Page, answers: dict[str, str]) -> None:
-    for code, value in answers.items():
+    """Answer every question the form asks, from ``answers`` (a KeyError if one is missing).
+
+    The form drives, not the answers: which questions are asked differs by month (the
+    seasonal vaccination items), and ``answers`` may hold more.
+    """
+    asked = page.locator("main form").locator("input[type=text], textarea, input[type=radio]")
+    names = dict.fromkeys(asked.evaluate_all("boxes => boxes.map(box => box.name)"))
+    for code in names:
+        value = answers[code]
         if code == "visiting_possible":
             page.get_by_role(
                 "group", name="Can the home accommodate residents receiving visitors? (required)"

@@ -26,7 +26,7 @@ from returns.services import windows_ensure_ahead
 from returns.submission import Submitter, return_save
 from tests.conftest import client_for
 from tests.factories import LocationFactory, ProviderUserFactory
-from tests.portal_data import GOOD_CARE_HOME
+from tests.portal_data import ASKED_FROM_2027, GOOD_CARE_HOME
 
 pytestmark = pytest.mark.django_db
 
@@ -39,13 +39,16 @@ HOME_CARE_GOOD = {
     "staff_direct_non_care": "3",
     "staff_agency": "2",
     "staff_absent_covid": "1",
+    "vacc_staff_covid_primary": "22",
+    "vacc_staff_covid_booster": "8",
+    "vacc_staff_flu": "10",
 }
-HEADER = [
+HEADER = [  # December 2026's care home template: a campaign month, before the 2027 items
     "location_id",
     "location_name",
     "care_type",
     "return_kind",
-    *GOOD_CARE_HOME,
+    *(code for code in GOOD_CARE_HOME if code not in ASKED_FROM_2027),
     "nil_reason",
     "nil_reason_detail",
 ]
@@ -359,7 +362,7 @@ def test_header_problems_are_named(provider_user, homes):
         text = messages_of(latest_upload())
         assert "The file is missing the return_kind column" in text
         assert "we do not recognise: notes" in text
-        assert "The column beds_occupied appears more than once (columns E and Y)" in text
+        assert "The column beds_occupied appears more than once (columns E and AC)" in text
 
         header = [h for h in HEADER if h not in ("beds_occupied", "visiting_reason")]
         post_file(client, csv_bytes([good_row(homes[0])], header=header))
@@ -374,7 +377,7 @@ def test_header_problems_are_named(provider_user, homes):
 
 
 def test_headings_are_matched_loosely(provider_user, homes):
-    header = ["Location ID", "Care type", "Return-Kind", *GOOD_CARE_HOME]
+    header = ["Location ID", "Care type", "Return-Kind", *HEADER[4:-2]]
     row = {"Location ID": homes[0].cqc_id, "Care type": "Care home", "Return-Kind": "FULL"}
     with frozen(IN_WINDOW):
         post_file(client_for(provider_user), csv_bytes([{**row, **GOOD_CARE_HOME}], header=header))
@@ -517,10 +520,10 @@ def test_unchanged_copies_figures_saved_between_the_preview_and_the_confirm(prov
     client = client_for(provider_user)
     with frozen(IN_WINDOW):
         post_file(client, csv_bytes([good_row(homes[0], "unchanged", beds_occupied="")]))
-        save(homes[0], provider_user, answers={**GOOD_CARE_HOME, "beds_occupied": "20"})
+        save(homes[0], provider_user, answers={**GOOD_CARE_HOME, "beds_occupied": "29"})
         client.post(reverse("bulk:confirm", args=[latest_upload().pk]))
     latest = Return.objects.get().latest
-    assert (latest.number, latest.answers["beds_occupied"]) == (3, 20)
+    assert (latest.number, latest.answers["beds_occupied"]) == (3, 29)
 
 
 def test_a_failure_on_the_last_row_at_confirm_saves_nothing(provider, provider_user, homes):

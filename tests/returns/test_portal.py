@@ -62,7 +62,9 @@ def test_full_return_journey_form_check_send_confirmation(provider_user, locatio
         page = form.content.decode()
         assert "Maximum bed capacity (required)" in page
         assert "Why can the home not accommodate visitors? (optional)" in page
-        assert "Vaccination" not in page  # not a campaign month
+        # December is in the vaccination campaign: the seasonal questions are asked.
+        assert "Staff who have had the seasonal COVID-19 booster (required)" in page
+        assert "Residents who have had the flu vaccine (required)" in page
 
         to_check = client.post(url("returns:form", location), {**GOOD, "based_on": "0"})
         assert to_check.status_code == 302

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from returns.datasets import dataset_for
 from returns.deadlines import Period
-from returns.models import CampaignMonth, DataItem, DatasetVersion
+from returns.models import DataItem, DatasetVersion
 from returns.validation import clean_answers
 from tests.portal_data import GOOD_CARE_HOME
 
@@ -32,24 +32,9 @@ def test_shipped_version_is_loaded_with_both_care_types():
 
 
 def test_no_version_before_the_first_notice():
-    with pytest.raises(LookupError, match="No dataset version is in force for 2023-06"):
-        dataset_for(Period(2023, 6), "care_home")
-
-
-def test_vaccination_items_only_in_campaign_months():
-    ordinary = dataset_for(NOV_2026, "care_home")
-    assert "vacc_staff_flu" not in ordinary.codes
-    CampaignMonth.objects.create(period=datetime.date(2026, 11, 1), note="Autumn 2026")
-    campaign = dataset_for(NOV_2026, "care_home")
-    assert campaign.campaign
-    assert "vacc_staff_flu" in campaign.codes
-    assert [name for name, _ in campaign.sections()] == [
-        "Bed vacancies",
-        "Workforce",
-        "Absences due to COVID-19",
-        "Vaccination",
-        "Visiting",
-    ]
+    # The first shipped version is the reconstructed notice in force from 31 July 2022.
+    with pytest.raises(LookupError, match="No dataset version is in force for 2022-07"):
+        dataset_for(Period(2022, 7), "care_home")
 
 
 def test_a_later_version_applies_from_its_month(django_assert_max_num_queries):
@@ -130,6 +115,9 @@ def test_a_good_home_care_return_and_its_rule():
         "staff_direct_non_care": "5",
         "staff_agency": "3",
         "staff_absent_covid": "2",
+        # November is in the vaccination campaign.
+        "vacc_staff_covid_booster": "20",
+        "vacc_staff_flu": "25",
     }
     assert clean_answers(dataset, good).is_valid
     bad = {**good, "staff_absent_covid": "49"}
