@@ -1,14 +1,23 @@
-"""python manage.py seed_demo: a small, realistic world for the demo. Safe to run again."""
+"""python manage.py seed_demo: a small, realistic world for the demo. Safe to run again.
+
+It seeds every app, so it lives in the project package (the one place allowed to import them
+all): providers, locations, contacts and a user for each role; 24 months of varied returns
+through the real save path (full, unchanged, late, nil and missing); and each month's breach
+sweep run as it would have been the morning after the window closed, so the enforcement
+history, the analysts' charts and the providers' benchmarks show something real.
+"""
 
 from __future__ import annotations
 
 import datetime
+import random
 from dataclasses import dataclass
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
 
+from capacity_tracker.lib import clock
+from enforcement.sweep import sweep_window
 from providers.models import (
     Contact,
     LocalAuthority,
@@ -20,6 +29,14 @@ from providers.models import (
     User,
 )
 from providers.services import location_change_status
+from returns.datasets import dataset_for
+from returns.deadlines import Period, window_dates
+from returns.models import CollectionWindow, NilReason, ReturnVersion
+from returns.obligations import owing_locations
+from returns.services import windows_ensure, windows_ensure_ahead
+from returns.submission import Submitter, previous_figures, return_save
+
+HISTORY_MONTHS = 24
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo on purpose
 
@@ -176,24 +193,80 @@ PROVIDERS: list[tuple[str, str, str, list[DemoLocation]]] = [
     ),
 ]
 
+NAMED_PROVIDERS = frozenset(provider_id for provider_id, _, _, _ in PROVIDERS)
+
+# Background providers: enough care homes and home care services in West Yorkshire and
+# Birmingham that councils and the region have comparison groups of five or more (smaller
+# groups are suppressed), so benchmarks and charts have something to show.
+BACKGROUND = [
+    ("1-101000101", "Aire Valley Care Homes Ltd", "LS12 1AA", "E08000035", "Leeds", "LS", 6),
+    ("1-101000102", "Bronte Country Care Ltd", "BD1 1AA", "E08000032", "Bradford", "BD", 6),
+    ("1-101000103", "Wakefield Residential Care Ltd", "WF1 1AA", "E08000036", "Wakefield", "WF", 5),
+    ("1-101000104", "Midlands Home Support Ltd", "B1 1AA", "E08000025", "Birmingham", "B", 5),
+]
+
+
+def background_providers() -> list[tuple[str, str, str, list[DemoLocation]]]:
+    out = []
+    for number, (cqc_id, name, postcode, council, town, area, count) in enumerate(BACKGROUND, 1):
+        home_care = area == "B"
+        locations = [
+            DemoLocation(
+                f"1-10000{number:02d}{i:03d}",
+                f"{town} {'Home Care' if home_care else 'House'} {i}",
+                council,
+                f"{area}{i} {i}AB",
+                town,
+                care_home=not home_care,
+                home_care=home_care,
+                places=None if home_care else 12 + (i * 7) % 50,
+                people=40 + i * 11 if home_care else None,
+                contact=(
+                    f"Manager {i}",
+                    f"manager{i}@{cqc_id.replace('-', '')}.example",
+                    "Registered manager",
+                ),
+            )
+            for i in range(1, count + 1)
+        ]
+        out.append((cqc_id, name, postcode, locations))
+    return out
+
+
 DORMANT_LOCATION = "1-1000000042"
 # Harbour View Care (a 9-place care home: a known fee band) never returns, so the demo shows a
 # case move from first breach to a notice of intent and a fine of £816.
 NEVER_RETURNS = "1-101000004"
 
 
-def demo_answers(location: Location, care_type: str) -> dict[str, str]:
+def demo_answers(
+    location: Location, care_type: str, rng: random.Random | None = None
+) -> dict[str, str]:
+    """Plausible figures, with every question any month asks (a month ignores the others).
+
+    Vaccination follows the sector's usual pattern: nearly everyone has had a primary course
+    of COVID-19 vaccine; residents take the seasonal booster and flu vaccine far more often
+    than staff do. With ``rng`` the month varies: a few more or fewer people, vacancies and
+    absences, so charts over time show movement.
+    """
+    rng = rng or random.Random(0)
     if care_type == "home_care":
-        people = location.people_using_service or 50
+        people = max((location.people_using_service or 50) + rng.randint(-8, 8), 1)
+        direct_care = max(people // 2, 1)
+        staff = direct_care + 4 + 2
         return {
             "people_receiving_care": str(people),
-            "staff_direct_care": str(max(people // 2, 1)),
+            "staff_direct_care": str(direct_care),
             "staff_direct_non_care": "4",
             "staff_agency": "2",
-            "staff_absent_covid": "1",
+            "staff_absent_covid": str(rng.randint(0, 3)),
+            "vacc_staff_covid_primary": str(staff * 9 // 10),
+            "vacc_staff_covid_booster": str(staff * 3 // 10),
+            "vacc_staff_flu": str(staff * 4 // 10),
         }
     places = location.registered_places or 20
-    occupied = max(places - 3, 0)
+    occupied = max(places - rng.randint(0, max(places // 5, 1)), 0)
+    staff = 4 + places + 8 + 1 + 2
     return {
         "beds_max_capacity": str(places),
         "beds_occupied": str(occupied),
@@ -206,21 +279,36 @@ def demo_answers(location: Location, care_type: str) -> dict[str, str]:
         "staff_agency_care": "2",
         "staff_agency_non_care": "0",
         "absent_direct_nurses": "0",
-        "absent_direct_care": "1",
+        "absent_direct_care": str(rng.randint(0, 3)),
         "absent_direct_non_care": "0",
         "absent_agency_nurses": "0",
         "absent_agency_care": "0",
         "absent_agency_non_care": "0",
+        "vacc_staff_covid_primary": str(staff * 9 // 10),
+        "vacc_staff_covid_booster": str(staff * 3 // 10),
+        "vacc_staff_flu": str(staff * 4 // 10),
+        "vacc_residents_covid_primary": str(occupied * 95 // 100),
+        "vacc_residents_covid_booster": str(occupied * 8 // 10),
+        "vacc_residents_flu": str(occupied * 3 // 4),
         "visiting_possible": "yes",
         "visiting_reason": "",
     }
+
+
+def _answers_every_question(location: Location, care_type: str, window: CollectionWindow) -> bool:
+    """Whether "nothing has changed" can be saved: the last figures answer every question
+    this month asks. A month that adds questions (the first campaign month, a new dataset
+    version) needs the form filled in, as a provider would."""
+    previous = previous_figures(location, care_type)
+    asked = dataset_for(window.period_obj, care_type).codes
+    return previous is not None and set(asked) <= previous.answers.keys()
 
 
 class Command(BaseCommand):
     help = "Create demo providers, locations, contacts and one user for each role (idempotent)."
 
     def handle(self, *args: object, **options: object) -> None:
-        today = timezone.localdate()
+        today = clock.local_date(clock.now())
         with transaction.atomic():
             self._world(today)
             users = self._users()
@@ -234,8 +322,12 @@ class Command(BaseCommand):
 
     def _world(self, today: datetime.date) -> None:
         councils = {la.ons_code: la for la in LocalAuthority.objects.all()}
-        added = today - datetime.timedelta(days=400)
-        for provider_id, provider_name, postcode, locations in PROVIDERS:
+        # Two years and a little more, so every one of the 24 months of history was owed; the
+        # provider that never returns joined three months ago (three breaches, not 24).
+        long_ago = today - datetime.timedelta(days=HISTORY_MONTHS * 31 + 20)
+        recently = today - datetime.timedelta(days=100)
+        for provider_id, provider_name, postcode, locations in PROVIDERS + background_providers():
+            added = recently if provider_id == NEVER_RETURNS else long_ago
             provider, _ = Provider.objects.update_or_create(
                 cqc_id=provider_id, defaults={"name": provider_name, "postcode": postcode}
             )
@@ -286,63 +378,92 @@ class Command(BaseCommand):
             )
 
     def _history(self) -> None:
-        """Three months of returns, through the real save path (returns sits above providers,
-        so it is imported here, in the command, not by the providers app itself)."""
-        from capacity_tracker.lib import clock
-        from returns.deadlines import Period, window_dates
-        from returns.models import CollectionWindow, ReturnVersion
-        from returns.services import windows_ensure, windows_ensure_ahead
-        from returns.submission import Submitter, return_save
-
+        """24 months of returns through the real save path, each month swept the morning after
+        its window closed, as beat would have done."""
         now = clock.now()
         windows_ensure_ahead(now=now)
-        # The three most recent months whose windows have closed, and no earlier ones: an
-        # empty earlier month would put every demo provider in breach.
         latest = Period.of(clock.local_date(now))
         while window_dates(latest).closes_at > now:
             latest = latest.previous()
-        windows_ensure(periods=[latest.previous().previous(), latest.previous(), latest])
-        opened = list(CollectionWindow.objects.filter(opens_at__lte=now).order_by("-period")[:4])
-        past = [w for w in opened if w.closes_at <= now][:3]
-        manager = User.objects.get(email="manager@meadowbank.example")
-        brightside = User.objects.get(email="manager@brightside.example")
-        locations = Location.objects.exclude(provider__cqc_id=NEVER_RETURNS).exclude(
-            cqc_id=DORMANT_LOCATION
+        periods = [latest]
+        while len(periods) < HISTORY_MONTHS:
+            periods.insert(0, periods[0].previous())
+        windows_ensure(periods=periods)
+        windows = list(
+            CollectionWindow.objects.filter(
+                period__in=[p.first_day() for p in periods], closes_at__lte=now
+            ).order_by("period")
         )
-        for index, window in enumerate(reversed(past)):
-            for location in locations.select_related("provider"):
+        submitters = {
+            user.provider_id: Submitter.of(user)
+            for user in User.objects.filter(role=Role.PROVIDER, is_provider_approver=True)
+        }
+        for index, window in enumerate(windows):
+            last = index == len(windows) - 1
+            owing = (
+                owing_locations(window)
+                .exclude(provider__cqc_id=NEVER_RETURNS)
+                .select_related("provider")
+                .order_by("cqc_id")
+            )
+            done = set(
+                ReturnVersion.objects.filter(return_head__window=window).values_list(
+                    "return_head__location_id", "return_head__care_type"
+                )
+            )
+            for location in owing:
                 for care_type in location.care_types:
-                    if ReturnVersion.objects.filter(
-                        return_head__location=location,
-                        return_head__care_type=care_type,
-                        return_head__window=window,
-                    ).exists():
-                        continue
-                    late = location.cqc_id == "1-1000000021" and index == len(past) - 1
-                    when = (
-                        window.closes_at + datetime.timedelta(days=2)
-                        if late
-                        else window.opens_at + datetime.timedelta(days=5, hours=20)
-                    )
-                    user = brightside if location.provider.cqc_id == "1-101000002" else manager
-                    kind = "full" if index == 0 else "unchanged"
-                    return_save(
-                        submitter=Submitter(
-                            user=user, first_name=user.first_name, last_name=user.last_name
-                        ),
-                        location=location,
-                        care_type=care_type,
-                        window=window,
-                        kind=kind,
-                        source="portal",
-                        now=when,
-                        answers=demo_answers(location, care_type) if kind == "full" else None,
-                    )
+                    if (location.pk, care_type) not in done:
+                        self._save_month(location, care_type, window, submitters, last=last)
+            sweep_window(window_id=window.pk, now=window.closes_at + datetime.timedelta(hours=7))
+
+    def _save_month(
+        self,
+        location: Location,
+        care_type: str,
+        window: CollectionWindow,
+        submitters: dict[int, Submitter],
+        *,
+        last: bool,
+    ) -> None:
+        """One location's month: mostly on time, sometimes unchanged, now and then late, nil
+        or missing (background locations only: the named ones behave, bar one late return)."""
+        rng = random.Random(f"{location.cqc_id}/{care_type}/{window.period_key}")
+        fate = rng.random()
+        named = location.provider.cqc_id in NAMED_PROVIDERS
+        if not named and fate < 0.015:
+            return  # missed: the sweep records a breach
+        late = (location.cqc_id == "1-1000000021" and last) or (not named and fate < 0.045)
+        nil = not named and 0.045 <= fate < 0.06
+        if nil:
+            kind = "nil"
+        elif rng.random() < 0.35 and _answers_every_question(location, care_type, window):
+            kind = "unchanged"
+        else:
+            kind = "full"
+        when = (
+            window.closes_at + datetime.timedelta(days=2, hours=rng.randint(0, 40))
+            if late
+            else window.opens_at + datetime.timedelta(days=rng.randint(0, 5), hours=20)
+        )
+        return_save(
+            # Providers with no demo account send their figures by their registered manager.
+            submitter=submitters.get(location.provider_id)
+            or Submitter(user=None, first_name="Registered", last_name="Manager"),
+            location=location,
+            care_type=care_type,
+            window=window,
+            kind=kind,
+            source="portal",
+            now=when,
+            answers=demo_answers(location, care_type, rng) if kind == "full" else None,
+            nil_reason=NilReason.NO_SERVICE_USERS if nil else "",
+        )
 
     def _users(self) -> list[tuple[str, str]]:
         meadowbank = Provider.objects.get(cqc_id="1-101000001")
         brightside = Provider.objects.get(cqc_id="1-101000002")
-        now = timezone.now()
+        now = clock.now()
         specs = [
             (
                 "admin@asc-collection.example",
@@ -372,6 +493,15 @@ class Command(BaseCommand):
                 "NHSBSA enforcement caseworker",
             ),
             ("analyst@dhsc.example", "Alex", "Analyst", Role.ANALYST, None, {}, "DHSC analyst"),
+            (
+                "officer@leeds.example",
+                "Lee",
+                "Officer",
+                Role.LOCAL_AUTHORITY,
+                None,
+                {},
+                "local authority user, Leeds City Council's area",
+            ),
             (
                 "manager@meadowbank.example",
                 "Amina",
@@ -429,6 +559,23 @@ class Command(BaseCommand):
                     user.approved_at = now
                 user.save()
             out.append((email, description))
+        for cqc_id, name, *_ in BACKGROUND:
+            user, created = User.objects.get_or_create(
+                email=f"manager@{cqc_id.replace('-', '')}.example",
+                defaults={
+                    "first_name": "Background",
+                    "last_name": name.split()[0],
+                    "role": Role.PROVIDER,
+                    "provider": Provider.objects.get(cqc_id=cqc_id),
+                    "is_provider_approver": True,
+                    "approved_at": now,
+                },
+            )
+            if created:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+        officer = User.objects.get(email="officer@leeds.example")
+        officer.local_authorities.set(LocalAuthority.objects.filter(ons_code="E08000035"))
         deputy = User.objects.get(email="deputy@meadowbank.example")
         deputy.limited_to_locations.set(
             Location.objects.filter(cqc_id__in=["1-1000000011", "1-1000000012"])
