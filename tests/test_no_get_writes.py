@@ -52,6 +52,7 @@ IDENTITIES = {  # seed_demo's accounts; None is an anonymous visitor
     "support": "support@necs.example",
     "caseworker": "caseworker@nhsbsa.example",
     "analyst": "analyst@dhsc.example",
+    "local_authority": "officer@leeds.example",
     # Support staff see admin through their role; a superuser also reaches every admin page
     # that needs a Django permission (add forms, delete confirmations, history).
     "superuser": "admin@asc-collection.example",
