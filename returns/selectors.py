@@ -89,11 +89,6 @@ def calendar_rows(windows: list[CollectionWindow]) -> list[dict[str, object]]:
 # --- Obligations and the provider dashboard -------------------------------------------------
 
 
-# Who owes what lives in returns.obligations; ``with_status_on`` and ``owes_return`` stay
-# importable from here until enforcement/sweep.py moves to returns.obligations.
-owes_return = owes
-
-
 def latest_opened_window(now: datetime.datetime) -> CollectionWindow:
     """The window providers are working on: the newest one that has opened by ``now``
     (last month's until this month's opens)."""
