@@ -111,6 +111,12 @@ if not DEBUG and _engine != "django.db.backends.postgresql":
 DATABASES["default"]["CONN_MAX_AGE"] = strict_int(env, "CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if _engine == "django.db.backends.postgresql":
+    # PostgreSQL's JIT compiles each aggregate query afresh: about 0.5 s of the 0.8 s national
+    # aggregate (bench/RESULTS.md) goes on compiling, and no query here runs long enough to win
+    # it back.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = (_options.get("options", "") + " -c jit=off").strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Celery ---------------------------------------------------------------------------------
