@@ -21,6 +21,10 @@ def _nav_for(request: HttpRequest) -> list[dict[str, object]]:
             items.insert(0, ("Find a provider", reverse("providers:locations")))
         if role is Role.PROVIDER and user.is_provider_approver:
             items.append(("Manage users", reverse("providers:team")))
+        if role in (Role.ANALYST, Role.SUPPORT, Role.LOCAL_AUTHORITY):
+            items.insert(0, ("Data", reverse("dissemination:dashboard")))
+        if role is Role.CASEWORKER:
+            items.append(("Compliance", reverse("dissemination:compliance")))
         if role in (Role.CASEWORKER, Role.SUPPORT):
             items.append(("Enforcement cases", reverse("enforcement:queue")))
         if role is Role.SUPPORT:

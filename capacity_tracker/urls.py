@@ -29,5 +29,7 @@ urlpatterns = [
     path("", include("returns.bulk_urls")),
     path("", include("returns.email_urls")),
     path("", include("enforcement.urls")),
+    path("data/", include("dissemination.urls")),
+    path("", include("dissemination.benchmark_urls")),
     path("admin/", admin.site.urls),
 ]

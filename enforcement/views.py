@@ -1,9 +1,9 @@
-"""Caseworker pages (staff only, GOV.UK patterns): the queue, the case, its actions, letters,
-and the compliance export for NHSBSA. Each action is one form calling one service."""
+"""Caseworker pages (staff only, GOV.UK patterns): the queue, the case, its actions and
+letters. Each action is one form calling one service. (The compliance release for NHSBSA
+is in ``dissemination``.)"""
 
 from __future__ import annotations
 
-import datetime
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,22 +11,19 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from capacity_tracker.lib import clock
-from capacity_tracker.lib.csv_files import iter_csv_lines
 from enforcement import forms as case_forms
 from enforcement import services
 from enforcement.letters import letter_pdf
 from enforcement.models import EnforcementCase, Letter
 from enforcement.selectors import (
-    COMPLIANCE_HEADER,
     breach_grid,
     case_deadlines,
     case_letters,
     case_queue,
-    compliance_rows,
     provider_history,
 )
 from enforcement.transitions import ACTIVE_CYCLE, LABELS, Action, State, allowed_actions
@@ -243,15 +240,8 @@ def letter_download(request: HttpRequest, reference: str, letter_reference: str)
 
 @role_required(*READ_ROLES)
 def compliance_csv(request: HttpRequest) -> HttpResponse:
-    try:
-        since = datetime.date.fromisoformat(request.GET.get("since", "2023-04-01"))
-    except ValueError:
-        return HttpResponse(
-            "since must be a date like 2023-04-01", status=400, content_type="text/plain"
-        )
-    response = StreamingHttpResponse(
-        iter_csv_lines(COMPLIANCE_HEADER, compliance_rows(since=since)),
-        content_type="text/csv; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="compliance-since-{since}.csv"'
-    return response
+    """The old compliance CSV's address. The release (per location per window, with the
+    at-risk list, for NHSBSA and councils) now lives with the other exports, read from the
+    one selector ``dissemination.selectors.compliance`` and recorded in the disclosure
+    register; bookmarks land on its page."""
+    return redirect("dissemination:compliance")

@@ -18,6 +18,7 @@ from returns.deadlines import LONDON, Period
 from returns.models import CollectionWindow
 from returns.services import windows_ensure
 from tests.conftest import client_for
+from tests.dissemination.aggregates_world import save
 from tests.factories import (
     AnalystFactory,
     CaseworkerFactory,
@@ -27,6 +28,7 @@ from tests.factories import (
     ProviderUserFactory,
     SupportUserFactory,
 )
+from tests.portal_data import GOOD_CARE_HOME
 
 pytestmark = pytest.mark.django_db
 
@@ -411,19 +413,35 @@ def test_support_staff_can_read_cases_but_not_act(eligible_case):
 
 
 def test_compliance_csv_for_nhsbsa(eligible_case):
-    compliant = LocationFactory(provider=ProviderFactory(name="Always Ltd"))
+    """The release NHSBSA downloads (``dissemination``, one selector): per location per
+    window a 0/1 flag; the queue links to it and the old CSV address forwards there."""
+    prompt = LocationFactory(provider=ProviderFactory(name="Always Ltd"), name="Prompt House")
+    for period in ("2026-01", "2026-02", "2026-03"):
+        window = CollectionWindow.objects.get(period=Period.parse(period).first_day())
+        save(prompt, "care_home", window, answers=GOOD_CARE_HOME)
     client = client_for(CaseworkerFactory())
-    response = client.get(reverse("enforcement:compliance-csv"), {"since": "2026-01-01"})
+    assert client.get(reverse("enforcement:compliance-csv")).url == reverse(
+        "dissemination:compliance"
+    )
+    release = {
+        "from_period": "2026-01",
+        "to_period": "2026-03",
+        "file_format": "csv",
+        "purpose": "Monthly compliance release to NHSBSA",
+    }
+    response = client.post(reverse("dissemination:compliance"), release)
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     mine = [r for r in rows if r["provider_name"] == "Never Returns Ltd"]
-    assert [(r["period"], r["compliant"]) for r in mine] == [
-        ("2026-01", "0"),
-        ("2026-02", "0"),
-        ("2026-03", "0"),
+    assert [(r["period"], r["location_name"], r["compliant"]) for r in mine] == [
+        ("2026-01", "Quiet House", "0"),
+        ("2026-02", "Quiet House", "0"),
+        ("2026-03", "Quiet House", "0"),
     ]
-    assert compliant.provider.name not in {r["provider_name"] for r in mine}
-    assert client.get(reverse("enforcement:compliance-csv"), {"since": "soon"}).status_code == 400
+    always = [(r["period"], r["compliant"]) for r in rows if r["provider_name"] == "Always Ltd"]
+    assert always == [("2026-01", "1"), ("2026-02", "1"), ("2026-03", "1")]
+    bad = client.post(reverse("dissemination:compliance"), {**release, "from_period": "soon"})
+    assert bad.status_code == 400
 
 
 def test_staff_maintain_the_fee_table_in_admin(db):

@@ -203,7 +203,8 @@ def test_council_users_cannot_open_the_admin(leeds):
 
 def test_the_registry_pages_show_a_council_user_only_their_area(area, leeds):
     client = client_for(la_user(leeds))
-    assert client.get(reverse("home")).url == reverse("providers:locations")
+    # Signing in lands on their area's data dashboard (dissemination); the registry is here.
+    assert client.get(reverse("home")).url == reverse("dissemination:dashboard")
 
     found = client.get(reverse("providers:locations"), {"q": "Care Ltd"}).content.decode()
     assert "Aire Valley Care Ltd" in found
