@@ -1,17 +1,18 @@
-"""Reads for the caseworker pages and the NHSBSA compliance export."""
+"""Reads for the caseworker pages. (The NHSBSA compliance release reads
+``dissemination.selectors.compliance``.)"""
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
-from enforcement.models import Breach, CaseEvent, EnforcementCase, Letter, WindowSweep
+from enforcement.models import Breach, CaseEvent, EnforcementCase, Letter
 from enforcement.transitions import OPEN_STATES, State
-from providers.models import CareType, Location, Provider
+from providers.models import CareType, Location
 from returns.models import CollectionWindow
+from returns.obligations import obligations
 
 
 def case_queue(
@@ -50,7 +51,8 @@ class GridRow:
 def breach_grid(
     case: EnforcementCase, *, months: int = 12
 ) -> tuple[list[CollectionWindow], list[GridRow]]:
-    """Windows x (location, care type) for the provider: missed, cured later, or returned."""
+    """Windows x (location, care type) for the provider: missed, cured later, returned, or
+    not owed (not yet added to the service, dormant, deregistered) that month."""
     windows = list(
         CollectionWindow.objects.filter(sweep__isnull=False).order_by("-period")[:months]
     )[::-1]
@@ -58,62 +60,24 @@ def breach_grid(
         (b.location_id, b.care_type, b.window_id): b
         for b in Breach.objects.filter(provider=case.provider, window__in=windows)
     }
+    locations = Location.objects.filter(provider=case.provider)
+    owed = {
+        (o["location_id"], o["care_type"], o["window_id"])
+        for o in (obligations(windows, locations=locations) if windows else [])
+    }
     rows = []
-    for location in Location.objects.filter(provider=case.provider).order_by("name"):
+    for location in locations.order_by("name"):
         for care_type in location.care_types:
             cells = []
             for window in windows:
-                breach = breaches.get((location.pk, care_type, window.pk))
-                cells.append(
-                    "ok" if breach is None else ("cured" if breach.cured_by_id else "missed")
-                )
+                key = (location.pk, care_type, window.pk)
+                breach = breaches.get(key)
+                if breach is not None:
+                    cells.append("cured" if breach.cured_by_id else "missed")
+                else:
+                    cells.append("ok" if key in owed else "not_owed")
             rows.append(GridRow(location, care_type, cells))
     return windows, rows
-
-
-COMPLIANCE_HEADER = [
-    "provider_id",
-    "provider_name",
-    "period",
-    "obligations_missed",
-    "obligations_cured_late",
-    "compliant",
-]
-
-
-def compliance_rows(*, since: datetime.date) -> Iterator[list[object]]:
-    """Per provider per swept window: breaches and a 0/1 compliance flag (1 = none missed).
-
-    Providers with no breach in a window are compliant; they are listed for every swept
-    window in which they had an active location, so NHSBSA sees the whole picture.
-    """
-    windows = list(
-        WindowSweep.objects.filter(window__period__gte=since)
-        .select_related("window")
-        .order_by("window__period")
-    )
-    counts: dict[tuple[int, int], tuple[int, int]] = {}
-    for row in (
-        Breach.objects.filter(window__period__gte=since)
-        .values("provider_id", "window_id")
-        .annotate(missed=Count("id"), cured=Count("id", filter=Q(cured_by__isnull=False)))
-    ):
-        counts[(row["provider_id"], row["window_id"])] = (row["missed"], row["cured"])
-    provider_ids = set(
-        Location.objects.filter(status="active").values_list("provider_id", flat=True).distinct()
-    ) | {pk for pk, _ in counts}
-    providers = Provider.objects.filter(pk__in=provider_ids).order_by("name", "cqc_id")
-    for provider in providers.iterator(chunk_size=2000):
-        for sweep in windows:
-            missed, cured = counts.get((provider.pk, sweep.window_id), (0, 0))
-            yield [
-                provider.cqc_id,
-                provider.name,
-                sweep.window.period_key,
-                missed,
-                cured,
-                0 if missed else 1,
-            ]
 
 
 @dataclass(frozen=True)

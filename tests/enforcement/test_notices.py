@@ -357,3 +357,24 @@ def test_overdue_decisions_and_payments_show_in_the_queue_and_deadlines_say_what
     assert "When it passes:" in page and "Decision due" in page
     assert "decide now, or withdraw the notice" in page
     assert "recovered through the county court" in paid_page
+
+
+def test_the_breach_grid_says_not_owed_for_months_before_a_location_joined():
+    provider = provider_named("Grid")
+    newer = LocationFactory(
+        provider=provider,
+        name="Grid Newer House",
+        registered_places=12,
+        added_to_service_on=datetime.date(2027, 1, 20),
+    )
+    play_to_eligibility()
+    case = EnforcementCase.objects.get(provider=provider)
+    from enforcement.selectors import breach_grid
+
+    windows, rows = breach_grid(case)
+    assert [w.period_key for w in windows] == ["2026-12", "2027-01", "2027-02"]
+    cells = {row.location.name: row.cells for row in rows}
+    assert cells["Grid House"] == ["missed", "missed", "missed"]
+    assert cells[newer.name] == ["not_owed", "not_owed", "missed"]
+    page = client_for(CaseworkerFactory()).get(reverse("enforcement:case", args=[case.reference]))
+    assert page.content.decode().count("Not owed") == 2
