@@ -161,7 +161,9 @@ def test_a_caseworker_takes_a_case_from_notice_of_intent_to_final_notice(
     )
     expect(summary_value(page, "Penalty")).to_have_text("None")
     expect(summary_value(page, "CQC fee today")).to_have_text("£5,779.00")
-    grid = page.get_by_role("table", name="Returns by month: missed, sent late, on time, or not owed")
+    grid = page.get_by_role(
+        "table", name="Returns by month: missed, sent late, on time, or not owed"
+    )
     expect(grid.get_by_role("columnheader")).to_have_text(
         ["Location", "Jan 2026", "Feb 2026", "Mar 2026"]
     )
