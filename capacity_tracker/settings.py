@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "capacity_tracker.request_guard.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -312,12 +313,38 @@ DISCLOSURE_MIN_LOCATIONS = strict_int(env, "DISCLOSURE_MIN_LOCATIONS", default=5
 SERVICE_NAME = "Submit adult social care provider information"
 SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="support@asc-collection.example")
 
+# --- Limits ---------------------------------------------------------------------------------
+# The largest body any page needs is a 5 MB CSV upload plus its form; anything bigger is
+# refused with 413 before it is read (capacity_tracker/request_guard.py).
+MAX_REQUEST_BYTES = strict_int(env, "MAX_REQUEST_BYTES", default=6 * 1024 * 1024, minimum=1024)
+MAX_ADMIN_REQUEST_BYTES = strict_int(
+    env, "MAX_ADMIN_REQUEST_BYTES", default=60 * 1024 * 1024, minimum=1024
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # form fields (not files): Django's default, stated
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "capacity_tracker.lib.json_logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "security": {"class": "logging.StreamHandler", "formatter": "json"},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # fontTools (under the letters' PDF font embedding) logs every subsetting step at INFO.
-    "loggers": {"axes": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # fontTools (under the letters' PDF font embedding) logs every subsetting step at INFO.
+        "fontTools": {"level": "WARNING"},
+        # Sign-ins, failures, lock-outs, refusals, exports and admin actions, one JSON line each.
+        "capacity_tracker.security": {
+            "handlers": ["security"],
+            "level": "INFO",
+            "propagate": False,
+        },
+    },
 }

@@ -20,6 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from capacity_tracker.lib import clock
+from capacity_tracker.lib.json_logs import security_event
 from dissemination.models import DisclosureRecord
 from providers.access import role_of
 from providers.audit import audit_record
@@ -81,6 +82,15 @@ def disclosure_record(
                 "parameters": record.parameters,
             },
         )
+    security_event(
+        "export",
+        user_id=actor.pk,
+        role=str(role),
+        kind=kind,
+        format=fmt,
+        record=record.pk,
+        parameters=record.parameters,
+    )
     return record
 
 

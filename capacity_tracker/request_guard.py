@@ -1,0 +1,57 @@
+"""Two guards on every request: refuse a body larger than the service ever needs before
+anything reads it, and log every refusal of access (401/403) for the security log."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from capacity_tracker.lib.json_logs import security_event
+
+
+class RequestGuardMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        # Support staff upload CQC's national directory in admin: a larger file than any page's.
+        limit = (
+            settings.MAX_ADMIN_REQUEST_BYTES
+            if request.path.startswith("/admin/")
+            else settings.MAX_REQUEST_BYTES
+        )
+        if length > limit:
+            security_event(
+                "request_too_large",
+                level=logging.WARNING,
+                path=request.path,
+                bytes=length,
+                limit=limit,
+            )
+            return HttpResponse(
+                f"The request is too large: the most this service accepts is "
+                f"{limit // (1024 * 1024)} MB.",
+                status=413,
+                content_type="text/plain; charset=utf-8",
+            )
+        response = self.get_response(request)
+        if response.status_code in (401, 403):
+            user = getattr(request, "user", None)
+            signed_in = bool(user is not None and user.is_authenticated)
+            security_event(
+                "access_denied",
+                level=logging.WARNING,
+                path=request.path,
+                method=request.method,
+                status=response.status_code,
+                user_id=user.pk if signed_in else None,
+                role=getattr(user, "role", "") if signed_in else "anonymous",
+            )
+        return response
