@@ -166,7 +166,8 @@ def iter_aggregate(
     care_type: str,
     scope: Scope | None = None,
 ) -> Iterator[AggregateRow]:
-    """``aggregate`` as a stream (server-side cursor): for location-level exports."""
+    """``aggregate`` as a stream (server-side cursor): for location-level exports. For a CSV,
+    ``dissemination.export_rows`` writes the same bytes without building these rows."""
     if not windows:
         return
     cat = catalogue(care_type)
