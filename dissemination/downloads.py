@@ -17,6 +17,7 @@ from typing import Any
 from django.http import FileResponse, HttpResponseBase
 
 from capacity_tracker.lib.exports import XLSX_CONTENT_TYPE, csv_response, xlsx_file
+from dissemination import export_rows
 from dissemination.audience import Audience
 from dissemination.models import DisclosureRecord
 from dissemination.publishable import PUBLISHABLE_LEVELS, publishable
@@ -51,6 +52,9 @@ class Export:
     header: list[str]
     rows: Iterable[Mapping[str, object]]
     parameters: dict[str, Any] = field(default_factory=dict)
+    # The same rows as ready-made CSV cells (``export_rows.aggregate_csv_rows``), when the
+    # export has that faster path: a national location-level file is ~700,000 rows.
+    csv_rows: Iterable[Sequence[object]] | None = None
 
 
 def _span(windows: Sequence[CollectionWindow]) -> str:
@@ -98,7 +102,21 @@ def aggregate_export(
         rows = iter_aggregate(
             windows=windows, level=level, care_type=care_type, scope=audience.scope()
         )
-        return Export(AGGREGATES, name, header, _relabelled(rows, audience), parameters)
+        csv_rows = export_rows.aggregate_csv_rows(
+            windows=windows,
+            level=level,
+            care_type=care_type,
+            scope=audience.scope(),
+            area_total=(AREA_TOTAL, audience.total_label) if audience.scoped else None,
+        )
+        return Export(
+            AGGREGATES,
+            name,
+            header,
+            _relabelled(rows, audience),
+            parameters,
+            csv_rows=csv_rows,
+        )
     if level not in PUBLISHABLE_LEVELS:
         raise ValueError("Location-level data is never publishable.")
     # Suppression is decided on the whole national table (see dissemination.publishable);
@@ -182,6 +200,9 @@ def send(
     }
     if fmt == DisclosureRecord.Format.CSV:
         record = disclosure_record(**register)
+        if export.csv_rows is not None:
+            fast = counted_rows(export.csv_rows, record_id=record.pk)
+            return export_rows.csv_response(f"{export.name}.csv", export.header, fast)
         rows = counted_rows(values, record_id=record.pk)
         return csv_response(f"{export.name}.csv", export.header, rows)
     counter = _Counter(values)

@@ -5,6 +5,8 @@ that need CSV quoting."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 
 import pytest
@@ -13,11 +15,13 @@ from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 
 from capacity_tracker.lib import exports
-from dissemination import export_rows
+from dissemination import downloads, export_rows
+from dissemination.audience import Audience
+from dissemination.models import DisclosureRecord
 from dissemination.selectors import Level, Scope, aggregate_columns, iter_aggregate
-from providers.models import CareType
+from providers.models import CareType, Role
 from tests.dissemination.aggregates_world import FIG_A, World, build_world, save
-from tests.factories import LocationFactory, ProviderFactory
+from tests.factories import AnalystFactory, LocationFactory, ProviderFactory, UserFactory
 from tests.portal_data import GOOD_HOME_CARE
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +120,41 @@ def test_the_fast_response_streams_and_reads_nothing_before_the_first_chunk(worl
     assert len(queries.captured_queries) == 1  # then one query, read through a cursor
     assert rest.startswith(b"period,level,area_code,")
     response.close()
+
+
+@pytest.mark.parametrize("scoped", [False, True], ids=["national", "council"])
+def test_the_export_page_sends_the_fast_rows_with_the_same_bytes(world, scoped, monkeypatch):
+    """``downloads.send`` writes an aggregate CSV through ``export_rows``, not row by row:
+    the row-by-row writer is made to fail, and the bytes still equal the row-by-row path's."""
+
+    user = UserFactory(role=Role.LOCAL_AUTHORITY) if scoped else AnalystFactory()
+    if scoped:
+        user.local_authorities.set([world.leeds])
+    audience = Audience.of(user)
+    export = downloads.aggregate_export(
+        audience=audience,
+        windows=world.windows,
+        level=Level.LOCATION,
+        care_type="care_home",
+        publish=False,
+    )
+
+    def row_by_row(*args, **kwargs):
+        raise AssertionError("the aggregate CSV went row by row")
+
+    monkeypatch.setattr(downloads, "csv_response", row_by_row)
+    response = downloads.send(
+        export,
+        actor=user,
+        purpose="Testing the export",
+        fmt=DisclosureRecord.Format.CSV,
+        now=world.windows[-1].closes_at,
+    )
+    body = b"".join(response.streaming_content)
+    scope = audience.scope()
+    total = (downloads.AREA_TOTAL, audience.total_label) if scoped else None
+    assert body == slow_csv(world, [Level.LOCATION], "care_home", scope, total)
+    record = DisclosureRecord.objects.get()
+
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    assert record.row_count == len(rows) - 1 > 0
