@@ -4,7 +4,8 @@ Accepted columns (header names are matched without regard to case or extra space
 field lists our own short name first, then the names CQC uses in its published files
 ("HSCA active locations" and the "care directory"):
 
-- location ID (required): location_id, "Location ID", "CQC Location ID (for office use only)"
+- location ID (required): location_id, "Location ID", "CQC Location ID (for office use only)",
+  "CQC Location (for office use only" (the care directory's heading, without its closing bracket)
 - location name (required): location_name, "Location Name", "Name"
 - provider ID (required): provider_id, "Provider ID", "CQC Provider ID (for office use only)"
 - provider name (required): provider_name, "Provider Name"
@@ -27,19 +28,27 @@ field lists our own short name first, then the names CQC uses in its published f
 - provider address: "Provider Street Address", "Provider Address Line 2", "Provider City",
   "Provider County", "Provider Postal Code"
 
+CQC's files are read as CQC publishes them: CSV (UTF-8, UTF-8 with BOM, or Windows-1252 as Excel
+saves it) or XLSX, with a few lines of preamble above the header row (the header is the first of
+the first 20 rows that names every required column) and any number of columns we do not use
+("Also known as", "Specialisms/services", "Location Region" and so on).
+
 Rows for services that offer neither care type (hospitals, GP practices in a full CQC extract)
 are skipped as out of scope and listed as such, not rejected.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 
-from capacity_tracker.lib.csv_files import CsvFileError, normalise_header, read_csv
+from capacity_tracker.lib.csv_files import CsvFileError, decode_bytes, normalise_header
 from providers.models import (
     MAX_PEOPLE_USING_SERVICE,
     MAX_REGISTERED_PLACES,
@@ -47,20 +56,33 @@ from providers.models import (
     RegistrationStatus,
 )
 from providers.validators import (
+    has_control_characters,
     normalise_cqc_id,
     normalise_postcode,
+    strip_control_characters,
     validate_cqc_location_id,
     validate_cqc_provider_id,
     validate_postcode,
 )
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
-    "location_id": ("location_id", "location id", "cqc location id (for office use only)"),
+    "location_id": (
+        "location_id",
+        "location id",
+        "cqc location id (for office use only)",
+        # The care directory's heading, exactly as CQC publishes it: no closing bracket.
+        "cqc location (for office use only",
+    ),
     "location_name": ("location_name", "location name", "name"),
-    "provider_id": ("provider_id", "provider id", "cqc provider id (for office use only)"),
+    "provider_id": (
+        "provider_id",
+        "provider id",
+        "cqc provider id (for office use only)",
+        "cqc provider (for office use only",
+    ),
     "provider_name": ("provider_name", "provider name"),
     "local_authority": ("local_authority", "location local authority", "local authority"),
-    "postcode": ("postcode", "location postal code"),
+    "postcode": ("postcode", "location postal code", "location postcode"),
     "address_line_1": ("address_line_1", "location street address", "address"),
     "address_line_2": ("address_line_2", "location address line 2"),
     "town": ("town", "location city"),
@@ -112,6 +134,13 @@ READABLE = {
     "care_types": "Care types",
 }
 MAX_FILE_ROWS = 200_000
+CONTROL_CHARACTERS_MESSAGE = (
+    "contains a line break, tab or other control character; "
+    "correct the name in the file (CQC's names never contain one)"
+)
+# CQC puts a title, the date of the data and a blank line or two above the header row.
+HEADER_SEARCH_ROWS = 20
+XLSX_MAGIC = b"PK\x03\x04"
 YES = {"y", "yes", "true", "1"}
 NO = {"n", "no", "false", "0", ""}
 
@@ -194,17 +223,48 @@ class ParsedExtract:
     total_rows: int = 0
 
 
+def header_key(name: str) -> str:
+    """A header as we compare it: case, spacing and punctuation ignored.
+
+    CQC's own headings are not tidy ("CQC Location (for office use only" has no closing
+    bracket, "Care home?" a question mark); comparing letters and digits only matches them as
+    they are and as they will be when someone fixes them.
+    """
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", normalise_header(name)).split())
+
+
+_ALIAS_KEYS: dict[str, tuple[str, ...]] = {
+    canonical: tuple(dict.fromkeys(header_key(alias) for alias in aliases))
+    for canonical, aliases in COLUMN_ALIASES.items()
+}
+
+
+def _recognised(header: list[str]) -> dict[str, list[int]]:
+    """Every column we use, with each position it appears at."""
+    keys = [header_key(h) for h in header]
+    found: dict[str, list[int]] = {}
+    for canonical, aliases in _ALIAS_KEYS.items():
+        positions = [i for i, key in enumerate(keys) if key and key in aliases]
+        if positions:
+            found[canonical] = positions
+    return found
+
+
 def map_columns(header: list[str]) -> dict[str, int]:
-    positions: dict[str, int] = {}
-    normalised = [normalise_header(h) for h in header]
-    duplicates = sorted({h for h in normalised if h and normalised.count(h) > 1})
+    found = _recognised(header)
+    # Only a column we use is ambiguous twice over: CQC's wider files may repeat a heading we
+    # ignore, and that is no reason to refuse the file.
+    duplicates = sorted(
+        {
+            normalise_header(header[i])
+            for positions in found.values()
+            if len(positions) > 1
+            for i in positions
+        }
+    )
     if duplicates:
         raise CsvFileError(f"These columns appear more than once: {', '.join(duplicates)}.")
-    for canonical, aliases in COLUMN_ALIASES.items():
-        for alias in aliases:
-            if alias in normalised:
-                positions[canonical] = normalised.index(alias)
-                break
+    positions = {canonical: found_at[0] for canonical, found_at in found.items()}
     missing = [READABLE.get(name, name) for name in REQUIRED if name not in positions]
     if missing:
         raise CsvFileError(
@@ -217,6 +277,109 @@ def map_columns(header: list[str]) -> dict[str, int]:
             "(for example care_types, 'Care home?' or 'Service type - Domiciliary care service')."
         )
     return positions
+
+
+Records = list[tuple[int, list[str]]]  # (row number as a spreadsheet shows it, cells)
+
+
+def _csv_records(data: bytes) -> Records:
+    text, _ = decode_bytes(data)
+    records: Records = []
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        # Counting records, not lines: a quoted cell with a line break is still one row, as a
+        # spreadsheet shows it.
+        for number, cells in enumerate(reader, start=1):
+            if any(cell.strip() for cell in cells):
+                records.append((number, cells))
+            if len(records) > MAX_FILE_ROWS + HEADER_SEARCH_ROWS:
+                raise CsvFileError(
+                    f"The file has more than {MAX_FILE_ROWS:,} rows. Split it and try again."
+                )
+    except csv.Error as exc:
+        raise CsvFileError(f"The file is not valid CSV (line {reader.line_num}): {exc}.") from None
+    return records
+
+
+def _xlsx_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Excel stores every number as a float: 40.0 beds is 40
+    return str(value)
+
+
+def _xlsx_sheets(data: bytes) -> list[Records]:
+    import openpyxl  # only for XLSX files; most imports are CSV
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise CsvFileError(
+            "The file is not a CSV or XLSX file we can read. Save it from your spreadsheet as "
+            "'CSV UTF-8' and try again."
+        ) from None
+    sheets: list[Records] = []
+    try:
+        for sheet in book.worksheets:
+            records: Records = []
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                cells = [_xlsx_cell(v) for v in values]
+                if any(cell.strip() for cell in cells):
+                    records.append((number, cells))
+                if len(records) > MAX_FILE_ROWS + HEADER_SEARCH_ROWS:
+                    raise CsvFileError(
+                        f"The file has more than {MAX_FILE_ROWS:,} rows. Split it and try again."
+                    )
+            sheets.append(records)
+    finally:
+        book.close()
+    return sheets
+
+
+def _find_header(records: Records) -> tuple[int, dict[str, int]]:
+    """The index of the header row among the first rows, and where each column is.
+
+    The first row that names every required column is the header. When none does, the
+    message is about the row that came closest, so it names the columns really missing.
+    """
+    best: tuple[int, CsvFileError] | None = None  # (columns recognised, why it is not)
+    for index, (_, cells) in enumerate(records[:HEADER_SEARCH_ROWS]):
+        try:
+            return index, map_columns(cells)
+        except CsvFileError as exc:
+            score = len(_recognised(cells))
+            if best is None or score > best[0]:
+                best = (score, exc)
+    if best is None:
+        raise CsvFileError("The file is empty.")
+    raise best[1]
+
+
+def read_table(data: bytes) -> tuple[list[str], Records]:
+    """The header row and the data rows below it, from a CSV or XLSX file."""
+    if data.startswith(XLSX_MAGIC):
+        sheets = [records for records in _xlsx_sheets(data) if records]
+        if not sheets:
+            raise CsvFileError("The file is empty.")
+        # A workbook may open on a notes sheet: use the first sheet that has the columns.
+        for records in sheets[:-1]:
+            try:
+                index, _ = _find_header(records)
+            except CsvFileError:
+                continue
+            return records[index][1], records[index + 1 :]
+        records = sheets[-1]
+    else:
+        records = _csv_records(data)
+        if not records:
+            raise CsvFileError("The file is empty.")
+    index, _ = _find_header(records)
+    return [cell.strip() for cell in records[index][1]], records[index + 1 :]
 
 
 def _parse_date(value: str) -> datetime.date:
@@ -283,14 +446,19 @@ def _status(get: dict[str, str]) -> str:
 
 
 def parse_extract(data: bytes, resolver: LocalAuthorityResolver) -> ParsedExtract:
-    decoded = read_csv(data, max_rows=MAX_FILE_ROWS)
-    positions = map_columns(decoded.header)
-    result = ParsedExtract(total_rows=len(decoded.rows))
+    header, records = read_table(data)
+    if len(records) > MAX_FILE_ROWS:
+        raise CsvFileError(
+            f"The file has more than {MAX_FILE_ROWS:,} rows. Split it and try again."
+        )
+    positions = map_columns(header)
+    result = ParsedExtract(total_rows=len(records))
     first_row_of: dict[str, int] = {}
     duplicated: set[str] = set()
 
-    for row_number, cells in decoded.rows:
-        get = {name: (cells[i].strip() if i < len(cells) else "") for name, i in positions.items()}
+    for row_number, cells in records:
+        raw = {name: (cells[i] if i < len(cells) else "") for name, i in positions.items()}
+        get = {name: value.strip() for name, value in raw.items()}
         location_id = normalise_cqc_id(get["location_id"])
         if get["provider_id"]:
             result.seen_provider_ids.add(normalise_cqc_id(get["provider_id"]))
@@ -300,7 +468,7 @@ def parse_extract(data: bytes, resolver: LocalAuthorityResolver) -> ParsedExtrac
                 duplicated.add(location_id)
             else:
                 first_row_of[location_id] = row_number
-        parsed = _parse_row(row_number, get, resolver, result)
+        parsed = _parse_row(row_number, get, raw, resolver, result)
         if parsed is not None:
             result.rows.append(parsed)
 
@@ -325,9 +493,16 @@ def parse_extract(data: bytes, resolver: LocalAuthorityResolver) -> ParsedExtrac
     return result
 
 
+def _address(get: dict[str, str], name: str, length: int) -> str:
+    """An address part on one line: a spreadsheet cell may hold a line break (Alt+Enter) where
+    a comma was meant, and that is no reason to refuse the location; names are stricter."""
+    return strip_control_characters(get.get(name, ""))[:length]
+
+
 def _parse_row(
     row_number: int,
     get: dict[str, str],
+    raw: dict[str, str],
     resolver: LocalAuthorityResolver,
     result: ParsedExtract,
 ) -> LocationRow | None:
@@ -357,6 +532,11 @@ def _parse_row(
     for name in ("location_name", "provider_name"):
         if not get[name]:
             problems.append(Rejection(row_number, READABLE[name], "is empty"))
+        elif has_control_characters(raw[name]):
+            # Names go into email subjects and bodies: a line break in one would stop the
+            # email (header injection) or let the text start a paragraph of its own. Checked
+            # before trimming, so a stray line break at the end is reported too.
+            problems.append(Rejection(row_number, READABLE[name], CONTROL_CHARACTERS_MESSAGE))
     postcode = normalise_postcode(get["postcode"])
     check("postcode", validate_postcode, postcode)
     local_authority = resolver.resolve(get["local_authority"])
@@ -398,10 +578,10 @@ def _parse_row(
         provider_name=get["provider_name"][:255],
         local_authority=local_authority,
         postcode=postcode,
-        address_line_1=get.get("address_line_1", "")[:200],
-        address_line_2=get.get("address_line_2", "")[:200],
-        town=get.get("town", "")[:100],
-        county=get.get("county", "")[:100],
+        address_line_1=_address(get, "address_line_1", 200),
+        address_line_2=_address(get, "address_line_2", 200),
+        town=_address(get, "town", 100),
+        county=_address(get, "county", 100),
         offers_care_home=care_home,
         offers_home_care=home_care,
         registered_places=places if care_home else None,
@@ -409,10 +589,10 @@ def _parse_row(
         status=status,
         registered_on=registered_on,
         provider_address={
-            "address_line_1": get.get("provider_address_line_1", "")[:200],
-            "address_line_2": get.get("provider_address_line_2", "")[:200],
-            "town": get.get("provider_town", "")[:100],
-            "county": get.get("provider_county", "")[:100],
+            "address_line_1": _address(get, "provider_address_line_1", 200),
+            "address_line_2": _address(get, "provider_address_line_2", 200),
+            "town": _address(get, "provider_town", 100),
+            "county": _address(get, "provider_county", 100),
             "postcode": provider_postcode,
         },
     )

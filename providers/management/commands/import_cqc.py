@@ -1,4 +1,4 @@
-"""python manage.py import_cqc FILE.csv [--full] [--as-of YYYY-MM-DD] [--dry-run]
+"""python manage.py import_cqc FILE.csv|FILE.xlsx [--full] [--as-of YYYY-MM-DD] [--dry-run]
 
 Column names accepted: see providers/cqc_import.py and docs/cqc-import.md.
 Exit status 0 when the file was read (rejected rows are listed in the summary), 1 when the
@@ -15,6 +15,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from capacity_tracker.lib import history
 from capacity_tracker.lib.csv_files import CsvFileError
 from providers.cqc_import import LocalAuthorityResolver, parse_extract
 from providers.models import LocalAuthority
@@ -24,7 +25,10 @@ MAX_FILE_BYTES = 200 * 1024 * 1024
 
 
 class Command(BaseCommand):
-    help = "Create or update providers and locations from a CQC directory extract (CSV)."
+    help = (
+        "Create or update providers and locations from a CQC directory file (CSV or XLSX, "
+        "as CQC publishes it)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
@@ -43,6 +47,7 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="Check and report; save nothing."
         )
 
+    @history.job_context("import_cqc")
     def handle(self, *args: object, **options: object) -> None:
         path: Path = options["file"]  # type: ignore[assignment]
         if not path.is_file():
