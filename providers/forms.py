@@ -1,5 +1,7 @@
 from django import forms
 
+from providers.validators import validate_no_control_characters
+
 
 class ProviderSearchForm(forms.Form):
     q = forms.CharField(
@@ -22,6 +24,7 @@ class ContactForm(forms.Form):
     name = forms.CharField(
         label="Full name",
         max_length=200,
+        validators=[validate_no_control_characters],
         error_messages={"required": "Enter the contact's full name"},
     )
     email = forms.EmailField(
@@ -32,9 +35,18 @@ class ContactForm(forms.Form):
             "invalid": "Enter an email address in the correct format, like name@example.com",
         },
     )
-    phone = forms.CharField(label="Phone number", max_length=32, required=False)
+    phone = forms.CharField(
+        label="Phone number",
+        max_length=32,
+        required=False,
+        validators=[validate_no_control_characters],
+    )
     role = forms.CharField(
-        label="Role", max_length=100, required=False, help_text="For example: registered manager"
+        label="Role",
+        max_length=100,
+        required=False,
+        help_text="For example: registered manager",
+        validators=[validate_no_control_characters],
     )
     is_primary = forms.TypedChoiceField(
         label="Is this the main contact for the location?",
@@ -47,10 +59,16 @@ class ContactForm(forms.Form):
 
 class RegisterForm(forms.Form):
     first_name = forms.CharField(
-        label="First name", max_length=150, error_messages={"required": "Enter your first name"}
+        label="First name",
+        max_length=150,
+        validators=[validate_no_control_characters],
+        error_messages={"required": "Enter your first name"},
     )
     last_name = forms.CharField(
-        label="Last name", max_length=150, error_messages={"required": "Enter your last name"}
+        label="Last name",
+        max_length=150,
+        validators=[validate_no_control_characters],
+        error_messages={"required": "Enter your last name"},
     )
     email = forms.EmailField(
         label="Email address",

@@ -15,8 +15,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.mail import BadHeaderError
 from django.db import transaction
 from django.db.models import F
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
 
 from capacity_tracker.lib import mail_gateway
 from providers.audit import audit_record
@@ -30,6 +32,16 @@ STUCK_AFTER = datetime.timedelta(minutes=15)
 # A veto looks at a claimed email just before it goes and may return a reason not to send it
 # (for example: the location has updated since the reminder was queued).
 Veto = Callable[[OutboundEmail], str | None]
+# Errors in building one message (a line break in a header, a broken template or a value the
+# template cannot use): sending it again will not help, and it must not hold up the others.
+BUILD_ERRORS: tuple[type[Exception], ...] = (
+    BadHeaderError,
+    TemplateDoesNotExist,
+    TemplateSyntaxError,
+    ValueError,
+    TypeError,
+    LookupError,
+)
 
 
 def backoff(attempts: int) -> datetime.timedelta:
@@ -88,6 +100,14 @@ def outbox_send_one(
     except mail_gateway.PermanentFailure as exc:
         _finish(email_id, status=Status.FAILED, last_error=f"Not sent: {exc}")
         return Status.FAILED
+    except BUILD_ERRORS as exc:
+        logger.warning("email %s could not be built: %r", email_id, exc)
+        _finish(
+            email_id,
+            status=Status.FAILED,
+            last_error=f"Not sent: the email could not be built ({exc.__class__.__name__}: {exc})",
+        )
+        return Status.FAILED
     except mail_gateway.TemporaryFailure as exc:
         if email.attempts >= settings.EMAIL_MAX_ATTEMPTS:
             _finish(
@@ -144,7 +164,18 @@ def outbox_send_due(
             break
         for email_id in ids:
             throttle.wait()
-            outcome = outbox_send_one(email_id, now=now, vetoes=vetoes)
+            try:
+                outcome = outbox_send_one(email_id, now=now, vetoes=vetoes)
+            except Exception as exc:  # one email's surprise must not stop the rest of the batch
+                logger.exception("email %s: unexpected error while sending", email_id)
+                _finish(
+                    email_id,
+                    status=Status.FAILED,
+                    last_error="An unexpected error stopped this email, so it may or may not "
+                    f"have gone. Check with the recipient and resend it if needed. "
+                    f"({exc.__class__.__name__}: {exc})",
+                )
+                outcome = Status.FAILED
             if outcome == Status.SENT:
                 report.sent += 1
             elif outcome == Status.QUEUED:

@@ -16,10 +16,11 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from providers.audit import audit_record
 from providers.models import Location, OutboundEmail, Provider, RegistrationStatus, Role, User
-from providers.validators import normalise_cqc_id
+from providers.validators import normalise_cqc_id, validate_no_control_characters
 
 
 @dataclass(frozen=True)
@@ -32,19 +33,30 @@ class Request:
     location_id: str
 
 
-def user_register(*, request: Request) -> User:
+def user_register(*, request: Request) -> User | None:
+    """Make the account, or, if the address already has one, tell its owner instead.
+
+    Both outcomes look the same to the person asking (the view shows "Request sent" either
+    way), so the form cannot be used to find out which addresses have accounts. Returns the
+    new user, or None when the address was taken.
+    """
     provider = Provider.objects.filter(cqc_id=normalise_cqc_id(request.provider_id)).first()
-    location_ok = Location.objects.filter(
-        provider=provider, cqc_id=normalise_cqc_id(request.location_id)
-    ).exclude(status=RegistrationStatus.DEREGISTERED)
+    location = (
+        Location.objects.filter(provider=provider, cqc_id=normalise_cqc_id(request.location_id))
+        .exclude(status=RegistrationStatus.DEREGISTERED)
+        .first()
+    )
     if provider is None:
         raise ValidationError(
             {"provider_id": "We cannot find a provider with that CQC provider ID"}
         )
-    if not location_ok.exists():
+    if location is None:
         raise ValidationError(
             {"location_id": "That CQC location ID is not one of this provider's locations"}
         )
+    for name in (request.first_name, request.last_name):
+        # The form checks this too; the service is the boundary for any other caller.
+        validate_no_control_characters(name)
     user = User(
         email=request.email.strip().lower(),
         first_name=request.first_name.strip(),
@@ -56,15 +68,21 @@ def user_register(*, request: Request) -> User:
         validate_password(request.password, user)
     except ValidationError as exc:
         raise ValidationError({"password": exc.messages}) from None
+    # Hashed before looking the address up, so both outcomes take the same time.
     user.set_password(request.password)
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                user.save()
-        except IntegrityError:
-            raise ValidationError(
-                {"email": "There is already an account with this email address. Sign in instead."}
-            ) from None
+        owner = User.objects.filter(email__iexact=user.email).first()
+        if owner is None:
+            try:
+                with transaction.atomic():
+                    user.save()
+            except IntegrityError:  # registered a moment ago by a request running alongside
+                owner = User.objects.filter(email__iexact=user.email).first()
+                if owner is None:
+                    raise  # some other rule broken: not a taken address, so not hidden
+        if owner is not None:
+            _tell_owner(owner, location)
+            return None
         audit_record(
             actor=user,
             action="providers.user.registered",
@@ -73,6 +91,38 @@ def user_register(*, request: Request) -> User:
         )
         _tell_approvers(user, provider)
     return user
+
+
+def _tell_owner(owner: User, location: Location) -> None:
+    """Someone asked for an account with an address that has one: its owner should know.
+
+    At most one such email per owner, location named and day (the outbox's unique key), so
+    the form cannot be used to flood someone's inbox. Nothing the asker typed goes into it.
+    """
+    today = timezone.localdate()
+    OutboundEmail.objects.bulk_create(
+        [
+            OutboundEmail(
+                kind="registration_existing",
+                scope=f"user-{owner.pk}-{today:%Y%m%d}",
+                location=location,
+                recipient=owner.email,
+                template="registration_existing",
+                personalisation={
+                    "name": owner.get_full_name(),
+                    "sign_in_url": settings.SITE_URL + reverse("login"),
+                    "support_email": settings.SUPPORT_EMAIL,
+                },
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    audit_record(
+        actor=None,
+        action="providers.user.registration_repeated",
+        target=owner,
+        data={"location": location.cqc_id},
+    )
 
 
 def _tell_approvers(user: User, provider: Provider) -> None:

@@ -1,4 +1,4 @@
-"""Format checks for identifiers that come from CQC and for postcodes.
+"""Format checks for identifiers that come from CQC, for postcodes, and for names.
 
 CQC provider and location IDs are "1-" followed by 9 to 11 digits (e.g. provider 1-101234567,
 location 1-1234567890). Messages name the field and show the bad value so that a support
@@ -8,6 +8,7 @@ officer reading an import report can find the row.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 
@@ -48,3 +49,48 @@ def validate_postcode(value: str) -> None:
         raise ValidationError(
             f"Enter a real postcode, like SW1A 1AA (you entered {value!r})", code="invalid_postcode"
         )
+
+
+def _is_control(char: str) -> bool:
+    # Cc is C0 (incl. CR, LF, tab), DEL and C1; Zl/Zp are Unicode's line and paragraph
+    # separators, which some mail clients also break lines on.
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp")
+
+
+def has_control_characters(value: str | None) -> bool:
+    return any(_is_control(char) for char in value or "")
+
+
+def validate_no_control_characters(value: str | None) -> None:
+    """Refuse line breaks, tabs and other control characters in a name.
+
+    Names go into email subjects and bodies: a carriage return in one would either stop the
+    email being sent (Django refuses header injection) or let the writer start a paragraph of
+    their own in an email sent in the service's name. A name never needs one.
+    """
+    if has_control_characters(value):
+        raise ValidationError(
+            "Enter a name without line breaks, tabs or other special characters",
+            code="control_characters",
+        )
+
+
+def strip_control_characters(value: str) -> str:
+    """Each run of control characters becomes one space: for text that has already been stored."""
+    return re.sub(r"\s+", " ", "".join(" " if _is_control(c) else c for c in value)).strip()
+
+
+def validate_names_of(instance: object, *fields: str) -> None:
+    """For a model's ``clean()``: the named text fields hold no control characters.
+
+    A model ``clean()`` rather than field validators, so that admin's forms refuse such names
+    too without a migration for every field.
+    """
+    errors: dict[str, str] = {}
+    for field in fields:
+        try:
+            validate_no_control_characters(getattr(instance, field, ""))
+        except ValidationError as exc:
+            errors[field] = exc.messages[0]
+    if errors:
+        raise ValidationError(errors)

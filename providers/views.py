@@ -87,13 +87,13 @@ def team(request: HttpRequest) -> HttpResponse:
 
 
 def _pending_user_of_my_provider(request: HttpRequest, user_id: int) -> User:
+    # Approvers only, and asked before the look-up: a page that only shows a form still shows
+    # the pending person's name and email, and a 404 or not would say which IDs exist.
+    provider = request.user.provider
+    if provider is None or not can_approve_users_of(request.user, provider):
+        raise PermissionDenied("Only approvers can manage their organisation's users.")
     # Looked up within the approver's own provider: another provider's user ID is a 404.
-    return get_object_or_404(
-        selectors.pending_users_of(request.user.provider)
-        if request.user.provider
-        else User.objects.none(),
-        pk=user_id,
-    )
+    return get_object_or_404(selectors.pending_users_of(provider), pk=user_id)
 
 
 @require_POST

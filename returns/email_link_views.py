@@ -7,7 +7,7 @@ owes, with source ``email_link`` and the contact's name, and uses the link up.
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -15,10 +15,10 @@ from django.views.decorators.http import require_http_methods
 
 from capacity_tracker.lib import clock
 from providers.models import Contact, Location, OutboundEmail
-from returns.email_links import LinkError, LinkExpired, read_token
+from returns.email_links import LinkClaim, LinkError, LinkExpired, claim_digest, read_token
 from returns.emails import REMINDER, WINDOW_OPEN
 from returns.forms import EmailLinkForm
-from returns.models import CollectionWindow, ReturnKind, ReturnSource
+from returns.models import CollectionWindow, ReturnKind, ReturnSource, UsedEmailToken
 from returns.submission import ReturnError, Submitter, previous_figures, return_save
 
 
@@ -28,6 +28,26 @@ def _link_emails(location: Location, window: CollectionWindow, contact: Contact)
         scope=window.period_key,
         location=location,
         contact=contact,
+    )
+
+
+class LinkUsed(Exception):
+    """Another use of this link got there first."""
+
+
+def _link_used(claim: LinkClaim, location, window, contact) -> bool:  # type: ignore[no-untyped-def]
+    return (
+        UsedEmailToken.objects.filter(digest=claim_digest(claim)).exists()
+        or _link_emails(location, window, contact).filter(link_used_at__isnull=False).exists()
+    )
+
+
+def _already_used(request: HttpRequest) -> HttpResponse:
+    return _problem(
+        request,
+        "This link has already been used",
+        "Each link can be used once. Sign in to the service to see or change what was saved.",
+        410,
     )
 
 
@@ -77,13 +97,8 @@ def email_link(request: HttpRequest, token: str) -> HttpResponse:
             "Sign in to the service to update your data.",
             404,
         )
-    if _link_emails(location, window, contact).filter(link_used_at__isnull=False).exists():
-        return _problem(
-            request,
-            "This link has already been used",
-            "Each link can be used once. Sign in to the service to see or change what was saved.",
-            410,
-        )
+    if _link_used(claim, location, window, contact):
+        return _already_used(request)
     care_types = location.care_types
     can_confirm = all(previous_figures(location, care_type) is not None for care_type in care_types)
     form = EmailLinkForm(
@@ -97,10 +112,11 @@ def email_link(request: HttpRequest, token: str) -> HttpResponse:
         try:
             if choice == "unchanged":
                 references = _save_all(
-                    location, window, contact, care_types, submitter, ReturnKind.UNCHANGED
+                    claim, location, window, contact, care_types, submitter, ReturnKind.UNCHANGED
                 )
             else:
                 references = _save_all(
+                    claim,
                     location,
                     window,
                     contact,
@@ -110,6 +126,8 @@ def email_link(request: HttpRequest, token: str) -> HttpResponse:
                     nil_reason=form.cleaned_data["nil_reason"],
                     nil_reason_detail=form.cleaned_data["nil_reason_detail"],
                 )
+        except LinkUsed:
+            return _already_used(request)
         except ReturnError as exc:
             error = str(exc)
         else:
@@ -139,13 +157,22 @@ def email_link(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-def _save_all(location, window, contact, care_types, submitter, kind, **fields):  # type: ignore[no-untyped-def]
+def _save_all(claim, location, window, contact, care_types, submitter, kind, **fields):  # type: ignore[no-untyped-def]
     """Every owed care type in one transaction, and the link used up: all or nothing."""
     now = clock.now()
     with transaction.atomic():
+        # The used-link row first: a second use at the same moment waits here on the unique
+        # digest until this transaction ends, then fails, so only one use ever saves.
+        try:
+            with transaction.atomic():
+                UsedEmailToken.objects.create(
+                    digest=claim_digest(claim), location=location, window=window, used_at=now
+                )
+        except IntegrityError:
+            raise LinkUsed from None
         emails = _link_emails(location, window, contact).select_for_update()
         if any(email.link_used_at for email in emails):
-            raise ReturnError("This link has already been used.")
+            raise LinkUsed
         references = [
             return_save(
                 submitter=submitter,

@@ -8,6 +8,7 @@ window closes. Following it shows a confirmation page; only that page's button s
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -62,3 +63,14 @@ def read_token(token: str, *, now: datetime.datetime) -> LinkClaim:
     if now >= claim.expires_at:
         raise LinkExpired("This link has expired because the collection has closed.")
     return claim
+
+
+def claim_digest(claim: LinkClaim) -> str:
+    """What a used-link record is keyed on (returns.models.UsedEmailToken).
+
+    The claim, not the token's bytes: the window-open email and the reminder carry different
+    tokens (each signed at its own time) for the same location, window and contact, and using
+    either must use up both, as marking the email rows always did.
+    """
+    key = f"{SALT}:{claim.location_id}:{claim.window_id}:{claim.contact_id}"
+    return hashlib.sha256(key.encode()).hexdigest()

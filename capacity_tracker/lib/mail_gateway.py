@@ -11,7 +11,9 @@ address, a missing template): the outbox retries the first and gives up on the s
 
 from __future__ import annotations
 
+import re
 import time
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,10 +35,38 @@ class Sent:
     provider_reference: str
 
 
+def clean_subject(subject: str) -> str:
+    """One line of printable text: each run of control characters becomes one space.
+
+    Names are checked when they are entered, but a subject is built from stored data (a CQC
+    name, an old registration), and a line break in a header is refused by Django
+    (``BadHeaderError``) or, worse, read as the start of another header.
+    """
+    flat = "".join(
+        " " if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char for char in subject
+    )
+    return re.sub(r" {2,}", " ", flat).strip()
+
+
+# Stands in for a line break inside a value while the template is rendered (a private-use
+# character, so never in real text), so that the template's own first line break is the only
+# one left to find where the subject ends.
+_VALUE_LINE_BREAK = "\ue000"
+
+
 def render(template: str, personalisation: dict[str, Any]) -> tuple[str, str]:
-    text = render_to_string(f"emails/{template}.txt", personalisation).strip()
+    values = {
+        key: value.replace(_VALUE_LINE_BREAK, "").replace("\n", _VALUE_LINE_BREAK)
+        if isinstance(value, str)
+        else value
+        for key, value in personalisation.items()
+    }
+    text = render_to_string(f"emails/{template}.txt", values).strip()
+    # A line break inside a value would otherwise end the subject early and push the rest of
+    # the value into the top of the body.
     subject, _, body = text.partition("\n")
-    return subject.strip(), body.strip() + "\n"
+    subject = clean_subject(subject.replace(_VALUE_LINE_BREAK, " "))
+    return subject, body.strip().replace(_VALUE_LINE_BREAK, "\n") + "\n"
 
 
 def send(*, template: str, recipient: str, personalisation: dict[str, Any], reference: str) -> Sent:

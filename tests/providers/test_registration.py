@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
+from capacity_tracker.lib import mail_gateway
 from providers.models import AuditEvent, OutboundEmail, User
 from tests.conftest import client_for
 from tests.factories import ProviderUserFactory
@@ -77,11 +80,50 @@ def test_bad_requests_are_refused_with_a_clear_message(client, location, overrid
     assert not User.objects.filter(email="jo.bloggs@home.example").exists()
 
 
-def test_an_existing_email_is_told_to_sign_in(client, location):
+def test_an_existing_email_gets_the_same_answer_and_its_owner_is_told(client, location):
+    """Registration must not tell anyone which addresses have accounts (issue 11, item 7)."""
+    ProviderUserFactory(provider=location.provider, is_provider_approver=True)
+    fresh = client.post(reverse("providers:register"), form(location))
+    owner = User.objects.get(email="jo.bloggs@home.example")
+    OutboundEmail.objects.all().delete()
+    again = client.post(
+        reverse("providers:register"),
+        form(location, email=" JO.BLOGGS@home.example", first_name="Someone", last_name="Else"),
+    )
+    assert again.status_code == fresh.status_code == 200
+    assert "There is already an account" not in again.content.decode()
+    # The same page, word for word, but for the address as typed.
+    assert _page_text(again) == _page_text(fresh)
+    assert User.objects.filter(email__iexact="jo.bloggs@home.example").count() == 1
+    # The approvers hear nothing; the owner is told, once however often it is tried.
+    client.post(reverse("providers:register"), form(location, email="jo.bloggs@home.example"))
+    email = OutboundEmail.objects.get()
+    assert (email.kind, email.recipient) == ("registration_existing", owner.email)
+    assert "Someone" not in str(email.personalisation)  # nothing the asker typed goes in it
+    subject, body = mail_gateway.render(email.template, email.personalisation)
+    assert subject == "Someone asked for an account with your email address"
+    assert "You already have an account" in body
+    assert (
+        AuditEvent.objects.filter(
+            action="providers.user.registration_repeated", target_id=str(owner.pk)
+        ).count()
+        == 2
+    )
+
+
+def _page_text(response) -> str:  # type: ignore[no-untyped-def]
+    page = response.content.decode()
+    # The address as typed and the CSRF token are the only parts that may differ.
+    page = re.sub(r"You can sign in with .*? now", "", page)
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", page)
+
+
+def test_an_existing_email_with_a_bad_provider_id_is_refused_as_anyone_would_be(client, location):
     ProviderUserFactory(provider=location.provider, email="jo.bloggs@home.example")
-    response = client.post(reverse("providers:register"), form(location))
-    assert "There is already an account with this email address" in response.content.decode()
-    assert User.objects.filter(email="jo.bloggs@home.example").count() == 1
+    response = client.post(reverse("providers:register"), form(location, provider_id="1-999999999"))
+    assert response.status_code == 400
+    assert "We cannot find a provider with that CQC provider ID" in response.content.decode()
+    assert not OutboundEmail.objects.exists()
 
 
 def test_signed_in_people_are_sent_home(location):
