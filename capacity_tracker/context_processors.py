@@ -29,6 +29,7 @@ def _nav_for(request: HttpRequest) -> list[dict[str, object]]:
             items.append(("Enforcement cases", reverse("enforcement:queue")))
         if role is Role.SUPPORT:
             items.append(("Admin", reverse("admin:index")))
+        items.append(("Account security", reverse("two_factor:account")))
     path = request.path
     return [
         {

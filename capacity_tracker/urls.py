@@ -24,6 +24,7 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/calendar/", returns_api.CalendarView.as_view(), name="api-calendar"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("", include("providers.two_factor_urls")),  # second factor, password reset
     path("", include("providers.urls")),
     path("", include("returns.urls")),
     path("", include("returns.bulk_urls")),

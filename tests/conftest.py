@@ -3,7 +3,10 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from providers.two_factor import has_device, is_staff_user
 from tests.factories import (
     AnalystFactory,
     CaseworkerFactory,
@@ -38,6 +41,9 @@ def _fast_and_simple(settings):
         "sort_code": "12-34-56",
         "account_number": "12345678",
     }
+    # Tests move the service's clock by days within one signed-in session, which the staff
+    # idle time-out would end; tests/providers/test_two_factor.py sets it back to test it.
+    settings.STAFF_SESSION_IDLE_MINUTES = 60 * 24 * 365 * 10
 
 
 @pytest.fixture
@@ -80,7 +86,17 @@ def analyst(db):
     return AnalystFactory()
 
 
-def client_for(user) -> Client:
-    client = Client()
+def client_for(user, **client_options) -> Client:
+    """A client signed in as ``user``. Staff (and anyone with an authenticator app) come back
+    having passed the second factor too: a confirmed TOTP device, its ID in the session as
+    django_otp.login puts it after a right code."""
+    client = Client(**client_options)
     client.force_login(user)
+    if is_staff_user(user) or has_device(user):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
     return client

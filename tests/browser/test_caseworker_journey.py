@@ -25,6 +25,7 @@ from enforcement.sweep import sweep_due
 from returns.deadlines import LONDON, Period
 from returns.models import CollectionWindow
 from returns.services import windows_ensure
+from tests.browser.conftest import pass_second_factor
 from tests.factories import (
     TEST_PASSWORD,
     CaseworkerFactory,
@@ -78,6 +79,7 @@ def sign_in(page: Page, email: str, password: str = TEST_PASSWORD) -> None:
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("load")
+    pass_second_factor(page, email)  # staff (and providers who opted in) enter a code
 
 
 def path_is(path: str) -> re.Pattern[str]:

@@ -13,11 +13,14 @@ import datetime
 import random
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from capacity_tracker.lib import clock
+from capacity_tracker.lib import clock, history
 from enforcement.sweep import sweep_window
+from providers import two_factor
 from providers.models import (
     Contact,
     LocalAuthority,
@@ -39,6 +42,9 @@ from returns.submission import Submitter, previous_figures, return_save
 HISTORY_MONTHS = 24
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo on purpose
+# With DEBUG on, demo staff get an authenticator app with this key (so the demo can be signed
+# into), printed for adding to an app. With DEBUG off they set up their own at first sign-in.
+DEMO_TOTP_KEY = b"asc-demo-2fa-key-26!".hex()  # 20 bytes, as django-otp's own keys
 
 
 @dataclass(frozen=True)
@@ -307,6 +313,7 @@ def _answers_every_question(location: Location, care_type: str, window: Collecti
 class Command(BaseCommand):
     help = "Create demo providers, locations, contacts and one user for each role (idempotent)."
 
+    @history.job_context("seed_demo")
     def handle(self, *args: object, **options: object) -> None:
         today = clock.local_date(clock.now())
         with transaction.atomic():
@@ -319,6 +326,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Password for every demo account: {DEMO_PASSWORD}")
         for email, description in users:
             self.stdout.write(f"  {email:40} {description}")
+        if settings.DEBUG:
+            self.stdout.write(
+                "Staff accounts also need a code from an authenticator app. Add this key to "
+                f"one (time-based, 6 digits): {two_factor.key_for_people(DEMO_TOTP_KEY)}\n"
+                f"  or print the code now: oathtool --totp -b {two_factor.base32_key(DEMO_TOTP_KEY)}"
+            )
 
     def _world(self, today: datetime.date) -> None:
         councils = {la.ons_code: la for la in LocalAuthority.objects.all()}
@@ -559,6 +572,12 @@ class Command(BaseCommand):
                     user.approved_at = now
                 user.save()
             out.append((email, description))
+            if settings.DEBUG and two_factor.is_staff_user(user):
+                TOTPDevice.objects.get_or_create(
+                    user=user,
+                    confirmed=True,
+                    defaults={"name": "Demo authenticator app", "key": DEMO_TOTP_KEY},
+                )
         for cqc_id, name, *_ in BACKGROUND:
             user, created = User.objects.get_or_create(
                 email=f"manager@{cqc_id.replace('-', '')}.example",

@@ -1,0 +1,109 @@
+"""Password reset by email, through the outbox.
+
+Django's password reset views, with the email queued as an OutboundEmail row (sent by the
+worker, retried, visible to support) instead of sent during the request. The answer is the
+same whether or not an account has the address, and at most one email per account goes out
+in each ``RESET_EMAIL_EVERY`` (a button pressed ten times sends one).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from axes.helpers import get_client_ip_address
+from django.conf import settings
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import views as auth_views
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import reverse, reverse_lazy
+
+from capacity_tracker.lib import clock, rate_limit
+from capacity_tracker.lib.json_logs import security_event
+from providers.audit import audit_record
+from providers.models import OutboundEmail, User
+
+KIND = "password_reset"
+RESET_EMAIL_EVERY = 5 * 60  # seconds
+
+
+def password_reset_queue(*, user: User, uidb64: str, token: str) -> bool:
+    """Queue the reset email for ``user``; False if one was queued in this interval already."""
+    bucket = int(clock.now().timestamp()) // RESET_EMAIL_EVERY
+    scope = f"reset-{user.pk}-{bucket}"
+    with transaction.atomic():
+        # Serialises two requests for the same account (there is no location to make the
+        # outbox's unique key bite, so the check and the insert must not interleave).
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        if OutboundEmail.objects.filter(kind=KIND, scope=scope, recipient=user.email).exists():
+            return False
+        OutboundEmail.objects.create(
+            kind=KIND,
+            scope=scope,
+            recipient=user.email,
+            template=KIND,
+            personalisation={
+                "name": user.get_full_name(),
+                "reset_url": settings.SITE_URL
+                + reverse("password_reset_confirm", kwargs={"uidb64": uidb64, "token": token}),
+                "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+                "support_email": settings.SUPPORT_EMAIL,
+            },
+        )
+    return True
+
+
+class OutboxPasswordResetForm(auth_forms.PasswordResetForm):
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        password_reset_queue(user=context["user"], uidb64=context["uid"], token=context["token"])
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = OutboxPasswordResetForm
+    template_name = "registration/password_reset_form.html"
+    success_url = reverse_lazy("password_reset_done")
+
+    def form_valid(self, form: OutboxPasswordResetForm) -> HttpResponse:
+        address = get_client_ip_address(self.request) or "unknown"
+        allowed = rate_limit.allow(
+            f"password-reset:{address}", limit=settings.REGISTER_MAX_PER_HOUR, seconds=3600
+        )
+        security_event("password_reset_requested", ip=address, limited=not allowed)
+        if allowed:
+            form.save(request=self.request)
+        # The same answer whether the address has an account, has none, or was rate limited.
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "registration/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form: auth_forms.SetPasswordForm) -> HttpResponse:
+        with transaction.atomic():
+            response = super().form_valid(form)
+            audit_record(actor=form.user, action="providers.user.password_reset", target=form.user)
+        security_event(
+            "password_reset",
+            level=logging.INFO,
+            user_id=form.user.pk,
+            ip=get_client_ip_address(self.request) or "unknown",
+        )
+        return response
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "registration/password_reset_complete.html"
