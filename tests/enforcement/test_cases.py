@@ -444,14 +444,17 @@ def test_compliance_csv_for_nhsbsa(eligible_case):
     assert bad.status_code == 400
 
 
-def test_staff_maintain_the_fee_table_in_admin(db):
+def test_support_staff_read_the_fee_table_in_admin_but_do_not_edit_it(db):
     from enforcement.models import FeeScheme
 
-    support = SupportUserFactory(is_superuser=True)
+    support = SupportUserFactory()  # a plain support officer, not a superuser
     client = client_for(support)
     scheme = FeeScheme.objects.get()
-    page = client.get(
-        reverse("admin:enforcement_feescheme_change", args=[scheme.pk])
-    ).content.decode()
+    url = reverse("admin:enforcement_feescheme_change", args=[scheme.pk])
+    page = client.get(url).content.decode()
     assert "15710" in page
+    assert 'name="_save"' not in page  # read-only: the fee table is not the desk's to edit
+    assert client.post(url, {"name": "Cheaper", "effective_from": "2026-01-01"}).status_code == 403
+    scheme.refresh_from_db()
+    assert scheme.name != "Cheaper"
     assert client.get(reverse("admin:enforcement_breach_changelist")).status_code == 200

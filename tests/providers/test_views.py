@@ -178,8 +178,7 @@ class TestApprovers:
 
 
 def test_support_staff_can_open_the_admin_and_find_a_location(support_user, location):
-    support_user.is_superuser = True
-    support_user.save()
+    assert not support_user.is_superuser
     client = client_for(support_user)
     response = client.get(reverse("admin:providers_location_changelist"), {"q": location.cqc_id})
     assert response.status_code == 200

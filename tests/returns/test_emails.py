@@ -554,7 +554,7 @@ def test_run_scheduled_refuses_a_bad_or_naive_instant(bad):
 
 
 def test_support_staff_resend_an_email_with_a_reason(world):
-    support = SupportUserFactory(is_superuser=True)
+    support = SupportUserFactory()  # a plain support officer, not a superuser
     queue_window_open(now=DEC_OPEN)
     email = OutboundEmail.objects.get(recipient="elm@example.org")
     client = client_for(support)
@@ -591,7 +591,7 @@ def test_email_text_follows_the_template(world):
 
 
 def test_support_staff_see_locations_overdue_for_onboarding_in_admin(db):
-    support = SupportUserFactory(is_superuser=True)
+    support = SupportUserFactory()  # a plain support officer, not a superuser
     overdue = LocationFactory(name="Forgotten Court", added_to_service_on=datetime.date(2020, 1, 1))
     LocationFactory(name="Brand New House", added_to_service_on=timezone.localdate())
     page = client_for(support).get(
