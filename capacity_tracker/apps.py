@@ -11,3 +11,6 @@ class CapacityTrackerConfig(AppConfig):
 
     def ready(self) -> None:
         from capacity_tracker import security_log  # noqa: F401 - connects the receivers
+        from capacity_tracker.lib import history
+
+        history.connect_celery_signals()  # each task's changes carry the task's name

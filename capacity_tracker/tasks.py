@@ -6,7 +6,7 @@ import logging
 
 from celery import shared_task
 
-from capacity_tracker.lib import clock
+from capacity_tracker.lib import clock, history
 
 logger = logging.getLogger(__name__)
 
@@ -15,7 +15,8 @@ logger = logging.getLogger(__name__)
 def run_job(name: str) -> str:
     from capacity_tracker.schedule import JOBS_BY_NAME
 
-    summary = JOBS_BY_NAME[name].run(clock.now())
+    with history.job_context(name):  # the job's name, not just run_job's, on its changes
+        summary = JOBS_BY_NAME[name].run(clock.now())
     logger.info("%s: %s", name, summary)
     return summary
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from capacity_tracker.lib import history
 from enforcement.deadlines import ServiceMethod
 from enforcement.transitions import (
     ACTIVE_CYCLE,
@@ -367,3 +368,16 @@ class FeeBand(models.Model):
     def __str__(self) -> str:
         upper = self.highest if self.highest is not None else "+"
         return f"{self.get_care_type_display()} {self.lowest}-{upper}: {self.amount or 'unknown'}"
+
+
+# --- Row-level history (django-pghistory, see capacity_tracker/lib/history.py) ----------------
+# CaseEvent is itself the case's append-only timeline.
+
+history.track()(FeeScheme)
+history.track()(FeeBand)
+history.track()(EnforcementCase)
+history.track()(Breach)
+history.track()(Letter)
+history.track()(LetterBreach)
+history.track()(Representation)
+history.track()(RecordedFee)

@@ -1,4 +1,9 @@
-"""Writing the audit trail. Every service that changes state calls one of these."""
+"""Writing the audit trail. Every service that changes state calls one of these.
+
+AuditEvent is the log of business events. The row-level history of the same changes is written
+by database triggers (capacity_tracker/lib/history.py); the reason given here is added to that
+history's context too, so the rows changed by the request or job carry it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from capacity_tracker.lib import history
 from providers.models import AuditEvent, User
 
 SYSTEM = "system"
@@ -30,6 +36,7 @@ def audit_record(
     data: Mapping[str, Any] | None = None,
     actor_label: str | None = None,
 ) -> AuditEvent:
+    history.add_reason(reason)
     return AuditEvent.objects.create(
         actor=actor,
         actor_label=_actor_label(actor, actor_label),
@@ -51,6 +58,7 @@ def audit_record_many(
     actor_label: str | None = None,
 ) -> int:
     """One row per target in a single INSERT: for sweeps and imports that change many rows."""
+    history.add_reason(reason)
     label = _actor_label(actor, actor_label)
     rows = [
         AuditEvent(

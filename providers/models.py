@@ -7,6 +7,7 @@ registration history kept here.
 
 from __future__ import annotations
 
+import pgtrigger
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.contenttypes.models import ContentType
@@ -16,9 +17,11 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from capacity_tracker.lib import history
 from providers.validators import (
     validate_cqc_location_id,
     validate_cqc_provider_id,
+    validate_names_of,
     validate_postcode,
 )
 
@@ -113,6 +116,10 @@ class Provider(Address):
     def __str__(self) -> str:
         return f"{self.name} ({self.cqc_id})"
 
+    def clean(self) -> None:
+        super().clean()
+        validate_names_of(self, "name", "address_line_1", "address_line_2", "town", "county")
+
 
 class Location(Address):
     cqc_id = models.CharField(
@@ -167,6 +174,10 @@ class Location(Address):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.cqc_id})"
+
+    def clean(self) -> None:
+        super().clean()
+        validate_names_of(self, "name", "address_line_1", "address_line_2", "town", "county")
 
     @property
     def care_types(self) -> list[CareType]:
@@ -230,6 +241,10 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+    def clean(self) -> None:
+        super().clean()
+        validate_names_of(self, "name", "phone", "role")
 
 
 class Role(models.TextChoices):
@@ -330,6 +345,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return f"{self.get_full_name()} <{self.email}>"
 
+    def clean(self) -> None:
+        super().clean()  # normalises the email address
+        validate_names_of(self, "first_name", "last_name")
+
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
@@ -371,7 +390,18 @@ class AuditEvent(models.Model):
 
 
 class CqcImport(models.Model):
-    """One run of ``import_cqc``: the file, who ran it and what it did."""
+    """One CQC directory import: the file, who ran it and what it did.
+
+    From the command line it is written once, when applied. Uploaded in admin it is written
+    first as "previewed" with the file's bytes and the preview, and applied later by the worker
+    (providers/cqc_uploads.py), so a support officer sees every change before it is saved.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "Previewed, not applied"
+        APPLYING = "applying", "Applying"
+        APPLIED = "applied", "Applied"
+        FAILED = "failed", "Failed"
 
     file_name = models.CharField(max_length=255)
     sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
@@ -382,6 +412,21 @@ class CqcImport(models.Model):
     dry_run = models.BooleanField(default=False)
     counts = models.JSONField(default=dict)
     rejected = models.JSONField(default=list, help_text="Row number, field and reason per row.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.APPLIED)
+    content = models.BinaryField(
+        default=b"", editable=False, help_text="The uploaded file, applied exactly as previewed."
+    )
+    uploaded_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    preview = models.JSONField(
+        default=dict, blank=True, help_text="New, changed and deregistered rows, as previewed."
+    )
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    apply_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-run_at"]
@@ -461,3 +506,16 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.scope} to {self.recipient} ({self.status})"
+
+
+# --- Row-level history (django-pghistory, see capacity_tracker/lib/history.py) ----------------
+# Event models ProviderEvent, LocationEvent, ... are generated here; migration 0008 creates them.
+
+history.track()(Provider)
+history.track()(Location)
+history.track()(LocationStatusChange)
+history.track()(Contact)
+history.track(exclude=["password", "last_login"])(User)
+history.track_links(User.limited_to_locations.through, model_name="UserLocationLinkEvent")
+history.track_links(User.local_authorities.through, model_name="UserCouncilLinkEvent")
+pgtrigger.register(history.ATTACH_CONTEXT_ON_AUDIT)(AuditEvent)

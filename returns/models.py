@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from capacity_tracker.lib import history
 from providers.models import CareType
 from returns.deadlines import LONDON, Period
 
@@ -381,3 +382,44 @@ class BulkUpload(models.Model):
     @property
     def in_progress(self) -> bool:
         return self.status in (self.Status.CHECKING, self.Status.APPLYING)
+
+
+class UsedEmailToken(models.Model):
+    """A used "nothing has changed, or make a nil return" link (returns/email_links.py).
+
+    Single use belongs to the link itself, not to the sent-email row it came in: a validly
+    signed link with no such row (or whose row was since removed) is used up here all the same.
+    The row is written in the same transaction as the returns it saves, and the unique digest
+    means that of two uses at the same moment exactly one commits.
+    """
+
+    digest = models.CharField(
+        "SHA-256 of the link's claim", max_length=64, unique=True, editable=False
+    )
+    location = models.ForeignKey(
+        "providers.Location", on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    window = models.ForeignKey(
+        CollectionWindow, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    used_at = models.DateTimeField(editable=False)
+
+    class Meta:
+        ordering = ["-used_at"]
+        verbose_name = "used email link"
+
+    def __str__(self) -> str:
+        return f"link for location {self.location_id}, window {self.window_id}, used {self.used_at}"
+
+
+# --- Row-level history (django-pghistory, see capacity_tracker/lib/history.py) ----------------
+# Bulk uploads are not tracked: their rows are the uploader's own work record.
+
+history.track()(CollectionWindow)
+history.track()(DatasetVersion)
+history.track()(DataItem)
+history.track()(ItemRule)
+history.track()(CampaignMonth)
+history.track()(Return)
+# A version is never changed once saved: only a change or a delete (tampering) leaves an event.
+history.track(changes_only=True)(ReturnVersion)

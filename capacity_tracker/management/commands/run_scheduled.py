@@ -11,7 +11,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from capacity_tracker.lib import clock
+from capacity_tracker.lib import clock, history
 from capacity_tracker.schedule import JOBS, JOBS_BY_NAME
 
 
@@ -39,4 +39,6 @@ class Command(BaseCommand):
         jobs = [JOBS_BY_NAME[name] for name in options["only"]] if options["only"] else JOBS  # type: ignore[union-attr]
         self.stdout.write(f"Running scheduled jobs as of {now.isoformat()}")
         for job in jobs:
-            self.stdout.write(f"  {job.name}: {job.run(now)}")
+            with history.job_context(job.name, command="run_scheduled"):
+                summary = job.run(now)
+            self.stdout.write(f"  {job.name}: {summary}")
