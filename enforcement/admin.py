@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from capacity_tracker.lib.history_admin import HistoryLinkMixin
 from enforcement.models import (
     Breach,
     CaseEvent,
@@ -25,13 +26,13 @@ class FeeBandInline(admin.TabularInline):
 
 
 @admin.register(FeeScheme)
-class FeeSchemeAdmin(admin.ModelAdmin):
+class FeeSchemeAdmin(HistoryLinkMixin, admin.ModelAdmin):
     list_display = ["name", "effective_from"]
     inlines = [FeeBandInline]
 
 
 @admin.register(Breach)
-class BreachAdmin(ReadOnlyAdmin):
+class BreachAdmin(HistoryLinkMixin, ReadOnlyAdmin):
     list_display = ["window", "location", "care_type", "provider", "escalates", "cured_by"]
     list_filter = ["escalates", "care_type", "window"]
     search_fields = ["location__name", "location__cqc_id", "provider__name", "provider__cqc_id"]
@@ -39,7 +40,7 @@ class BreachAdmin(ReadOnlyAdmin):
 
 
 @admin.register(EnforcementCase)
-class EnforcementCaseAdmin(ReadOnlyAdmin):
+class EnforcementCaseAdmin(HistoryLinkMixin, ReadOnlyAdmin):
     list_display = [
         "reference",
         "provider",
@@ -56,13 +57,15 @@ class EnforcementCaseAdmin(ReadOnlyAdmin):
 @admin.register(CaseEvent)
 class CaseEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "case", "action", "from_state", "to_state", "actor_label"]
+    list_select_related = ["case__provider"]
     list_filter = ["action"]
     search_fields = ["case__reference", "actor_label", "reason"]
 
 
 @admin.register(Letter)
-class LetterAdmin(ReadOnlyAdmin):
+class LetterAdmin(HistoryLinkMixin, ReadOnlyAdmin):
     list_display = ["reference", "kind", "case", "created_at"]
+    list_select_related = ["case__provider"]
     list_filter = ["kind"]
     search_fields = ["reference", "case__reference"]
 
@@ -70,19 +73,20 @@ class LetterAdmin(ReadOnlyAdmin):
 @admin.register(WindowSweep)
 class WindowSweepAdmin(ReadOnlyAdmin):
     list_display = ["window", "swept_at", "breaches"]
+    list_select_related = ["window"]
 
 
 @admin.register(Representation)
-class RepresentationAdmin(ReadOnlyAdmin):
+class RepresentationAdmin(HistoryLinkMixin, ReadOnlyAdmin):
     list_display = ["case", "received_on", "late", "considered_at"]
     search_fields = ["case__reference", "summary"]
-    list_select_related = ["case"]
+    list_select_related = ["case__provider"]
 
 
 @admin.register(RecordedFee)
-class RecordedFeeAdmin(ReadOnlyAdmin):
+class RecordedFeeAdmin(HistoryLinkMixin, ReadOnlyAdmin):
     """Fees recorded by caseworkers with their evidence; changed only on the case page."""
 
     list_display = ["case", "amount", "source", "evidence", "checked_on", "recorded_by"]
     search_fields = ["case__reference", "evidence"]
-    list_select_related = ["case", "recorded_by"]
+    list_select_related = ["case__provider", "recorded_by"]

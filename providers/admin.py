@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
-from providers import services
-from providers.access import role_of
+from capacity_tracker.lib.history_admin import HistoryLinkMixin
+from providers import (
+    cqc_admin,  # noqa: F401  (registers CqcImportAdmin: upload, preview, apply)
+    services,
+)
+from providers.contacts import ContactDetails, contact_remove, contact_save
 from providers.models import (
     AuditEvent,
     Contact,
-    CqcImport,
     LocalAuthority,
     Location,
     LocationStatusChange,
@@ -28,6 +36,8 @@ from providers.models import (
 )
 from providers.outbox import outbox_resend
 from providers.selectors import locations_without_users, onboarding_overdue
+from providers.support_desk import LocationOverviewMixin
+from providers.support_permissions import support_group_sync
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -41,26 +51,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-def is_support(request: HttpRequest) -> bool:
-    return role_of(request.user) is Role.SUPPORT
+class SupportReadOnlyAdmin(ReadOnlyAdmin):
+    """A register support staff read and nobody edits here.
 
-
-class SupportCanViewMixin:
-    """Every support officer may read this in admin by role, without a model permission.
-
-    Support accounts are made by role (seed_demo, the user admin), not given Django groups, so
-    a model they must read says so here, as the bulk upload admin in ``returns`` does.
+    Reading it takes the model's view permission, which support staff hold through the
+    "NECS support" group (providers.support_permissions), not through a role check here.
     """
-
-    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return is_support(request) or super().has_view_permission(request, obj)  # type: ignore[misc]
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_support(request) or super().has_module_permission(request)  # type: ignore[misc]
-
-
-class SupportReadOnlyAdmin(SupportCanViewMixin, ReadOnlyAdmin):
-    """A register support staff read and nobody edits here."""
 
 
 @admin.register(Region)
@@ -73,14 +69,27 @@ class RegionAdmin(SupportReadOnlyAdmin):
 class LocalAuthorityAdmin(SupportReadOnlyAdmin):
     # Readable by support so that the councils box on the user form can search it.
     list_display = ["name", "ons_code", "region", "kind"]
+    list_select_related = ["region"]
     list_filter = ["region", "kind"]
     search_fields = ["name", "ons_code"]
 
 
 class ContactInline(admin.TabularInline):
+    """Read-only here: a contact is added, changed or removed on its own admin page, which
+    saves through providers.contacts (audited; never leaves a location without a contact)."""
+
     model = Contact
     extra = 0
     fields = ["name", "email", "phone", "role", "is_primary", "last_confirmed_on"]
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -107,7 +116,8 @@ class LocationInline(admin.TabularInline):
 
 
 @admin.register(Provider)
-class ProviderAdmin(admin.ModelAdmin):
+class ProviderAdmin(HistoryLinkMixin, admin.ModelAdmin):
+    history_method = "references"  # its locations, users and cases too
     list_display = ["name", "cqc_id", "status", "postcode"]
     list_filter = ["status"]
     search_fields = ["name", "cqc_id", "locations__cqc_id", "postcode"]
@@ -135,8 +145,45 @@ class OnboardingOverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class LocationDetailsForm(forms.ModelForm):
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why the details are being corrected. Required for a change; kept in the audit trail.",
+    )
+
+    class Meta:
+        model = Location
+        # The details of services.LOCATION_DETAIL_FIELDS; status has its own service.
+        fields = [
+            "cqc_id",
+            "provider",
+            "name",
+            "local_authority",
+            "address_line_1",
+            "address_line_2",
+            "town",
+            "county",
+            "postcode",
+            "offers_care_home",
+            "offers_home_care",
+            "registered_places",
+            "people_using_service",
+            "registered_on",
+            "added_to_service_on",
+        ]
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean()
+        details_changed = set(self.changed_data) - {"reason"}
+        if self.instance.pk and details_changed and not str(cleaned.get("reason") or "").strip():
+            self.add_error("reason", "Say why the location's details are changing.")
+        return cleaned
+
+
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(HistoryLinkMixin, LocationOverviewMixin, admin.ModelAdmin):
+    history_method = "references"  # its contacts, status changes, returns and breaches too
     list_display = [
         "name",
         "cqc_id",
@@ -145,6 +192,7 @@ class LocationAdmin(admin.ModelAdmin):
         "offers_care_home",
         "offers_home_care",
         "status",
+        "overview_link",
     ]
     list_filter = [
         OnboardingOverdueFilter,
@@ -160,6 +208,27 @@ class LocationAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "status_effective_from", "created_at", "updated_at"]
     inlines = [ContactInline, StatusChangeInline]
     actions = ["mark_dormant", "mark_active"]
+    form = LocationDetailsForm
+
+    def save_model(
+        self, request: HttpRequest, obj: Location, form: forms.ModelForm, change: bool
+    ) -> None:
+        if not change:
+            super().save_model(request, obj, form, change)  # superusers only: no add for support
+            return
+        # Through the service, which writes only what changed, with the reason, audited.
+        values = {}
+        for name in form.changed_data:
+            if name == "reason":
+                continue
+            field = Location._meta.get_field(name)
+            values[field.attname] = getattr(obj, field.attname)
+        services.location_update_details(
+            actor=request.user,
+            location_id=obj.pk,
+            values=values,
+            reason=str(form.cleaned_data.get("reason") or ""),
+        )
 
     def _change_status(
         self, request: HttpRequest, queryset: QuerySet[Location], status: str
@@ -178,21 +247,88 @@ class LocationAdmin(admin.ModelAdmin):
             request, f"{queryset.count()} location(s) marked {status}.", messages.SUCCESS
         )
 
-    @admin.action(description="Mark selected locations dormant from today")
+    @admin.action(description="Mark selected locations dormant from today", permissions=["change"])
     def mark_dormant(self, request: HttpRequest, queryset: QuerySet[Location]) -> None:
         self._change_status(request, queryset, "dormant")
 
-    @admin.action(description="Mark selected locations active from today")
+    @admin.action(description="Mark selected locations active from today", permissions=["change"])
     def mark_active(self, request: HttpRequest, queryset: QuerySet[Location]) -> None:
         self._change_status(request, queryset, "active")
 
 
+class ContactAdminForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["location", "name", "email", "phone", "role", "is_primary"]
+
+    def _get_validation_exclusions(self) -> set[str]:
+        # The service makes the old primary contact ordinary when a new one is made primary,
+        # so "only one primary contact" is not the form's to refuse. The other constraints
+        # (an address once per location) are checked as usual.
+        return {*super()._get_validation_exclusions(), "is_primary"}
+
+
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(HistoryLinkMixin, admin.ModelAdmin):
+    """Every write goes through providers.contacts, as on the location page: audited, one
+    primary contact, and never a location's only contact removed."""
+
+    form = ContactAdminForm
     list_display = ["name", "email", "location", "role", "is_primary", "last_confirmed_on"]
     search_fields = ["name", "email", "location__name", "location__cqc_id"]
     list_select_related = ["location"]
     autocomplete_fields = ["location"]
+    readonly_fields = ["last_confirmed_on", "created_at", "updated_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        # A contact belongs to one location: moving it would be a removal and an addition.
+        return [*fields, "location"] if obj is not None else fields
+
+    def get_actions(self, request: HttpRequest) -> dict[str, object]:
+        # Bulk delete would bypass the one-at-a-time rule that a location keeps a contact.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        if isinstance(obj, Contact) and not (
+            Contact.objects.filter(location_id=obj.location_id).exclude(pk=obj.pk).exists()
+        ):
+            return False  # the location's only contact: add the replacement first
+        return super().has_delete_permission(request, obj)
+
+    def save_model(
+        self, request: HttpRequest, obj: Contact, form: forms.ModelForm, change: bool
+    ) -> None:
+        data = form.cleaned_data
+        saved = contact_save(
+            actor=request.user,
+            location=obj.location,
+            details=ContactDetails(
+                name=data["name"],
+                email=data["email"],
+                phone=data.get("phone", ""),
+                role=data.get("role", ""),
+                is_primary=data.get("is_primary", False),
+            ),
+            contact_id=obj.pk if change else None,
+        )
+        # The admin's redirect and "added" message need the saved row's key.
+        obj.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: Contact) -> None:
+        contact_remove(actor=request.user, location=obj.location, contact_id=obj.pk)
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, object] | None = None
+    ) -> HttpResponse:
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as refused:
+            # Another contact was removed in the meantime and this one is now the last.
+            self.message_user(request, " ".join(refused.messages), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:providers_contact_change", args=[object_id]))
 
 
 class CouncilsOnlyForLocalAuthorityUsers:
@@ -214,8 +350,44 @@ class ProviderUserCreationForm(CouncilsOnlyForLocalAuthorityUsers, UserCreationF
         fields = ["email", "first_name", "last_name", "role", "provider", "local_authorities"]
 
 
+# Who a user is to the service. Changed only through services.user_change_access, with a
+# reason kept in the audit trail; the form's own save leaves them as they were stored.
+ACCESS_FIELDS = frozenset(
+    {"role", "provider", "is_provider_approver", "is_staff", "is_active", "limited_to_locations"}
+)
+ACCESS_COLUMNS = ["role", "provider_id", "is_provider_approver", "is_staff", "is_active"]
+
+
 class StaffUserChangeForm(CouncilsOnlyForLocalAuthorityUsers, UserChangeForm):
-    pass
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=(
+            "Required when the role, provider, approver flag, staff or active status, or "
+            "location limits change. Kept in the audit trail."
+        ),
+    )
+
+    def access_changed(self) -> bool:
+        return bool(ACCESS_FIELDS & set(self.changed_data))
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean()
+        if self.access_changed() and not str(cleaned.get("reason") or "").strip():
+            self.add_error("reason", "Say why this user's role or access is changing.")
+        limits = cleaned.get("limited_to_locations")
+        if limits:
+            provider = cleaned.get("provider", self.instance.provider)
+            if cleaned.get("role", self.instance.role) != Role.PROVIDER:
+                self.add_error(
+                    "limited_to_locations", "Only provider users are limited to locations."
+                )
+            elif provider is None or any(loc.provider_id != provider.pk for loc in limits):
+                self.add_error(
+                    "limited_to_locations",
+                    "A user can be limited only to their own provider's locations.",
+                )
+        return cleaned
 
 
 # Only a superuser hands out admin powers beyond a role.
@@ -223,7 +395,7 @@ SUPERUSER_ONLY_FIELDS = ["is_superuser", "groups", "user_permissions"]
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(HistoryLinkMixin, BaseUserAdmin):
     form = StaffUserChangeForm
     add_form = ProviderUserCreationForm
     ordering = ["last_name", "first_name"]
@@ -240,7 +412,7 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "first_name", "last_name", "provider__name", "provider__cqc_id"]
     list_select_related = ["provider"]
     autocomplete_fields = ["provider", "limited_to_locations", "local_authorities"]
-    readonly_fields = ["approved_at", "approved_by", "last_login", "date_joined"]
+    readonly_fields = ["approved_at", "approved_by", "last_login", "date_joined", "two_factor"]
     actions = ["approve_users"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
@@ -260,6 +432,8 @@ class UserAdmin(BaseUserAdmin):
         ("Approval", {"fields": ["approved_at", "approved_by"]}),
         ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
+        ("Two-factor sign-in", {"fields": ["two_factor"]}),
+        ("Why", {"fields": ["reason"]}),
     ]
     add_fieldsets = [
         (
@@ -279,22 +453,25 @@ class UserAdmin(BaseUserAdmin):
         ),
     ]
 
-    # Support staff manage users by their role (README: "users and approvals"), but never
-    # superusers, and never Django's own permission fields: they cannot raise anyone above
-    # themselves, nor take over a superuser by setting its password.
-    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return is_support(request) or super().has_view_permission(request, obj)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_support(request) or super().has_module_permission(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return is_support(request) or super().has_add_permission(request)
-
+    # Support staff manage users (README: "users and approvals") with the permissions of the
+    # "NECS support" group: view, add and change, never delete. Never superusers, and never
+    # Django's own permission fields: they cannot raise anyone above themselves, nor take
+    # over a superuser by setting its password.
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         if isinstance(obj, User) and obj.is_superuser and not request.user.is_superuser:
             return False
-        return is_support(request) or super().has_change_permission(request, obj)
+        return super().has_change_permission(request, obj)
+
+    def save_model(
+        self, request: HttpRequest, obj: User, form: forms.ModelForm, change: bool
+    ) -> None:
+        if change:
+            # Role and access are saved by the service in save_related, with the reason;
+            # this save writes the rest (name, email) and keeps access as stored.
+            stored = User.objects.get(pk=obj.pk)
+            for column in ACCESS_COLUMNS:
+                setattr(obj, column, getattr(stored, column))
+        super().save_model(request, obj, form, change)
 
     def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
@@ -305,17 +482,63 @@ class UserAdmin(BaseUserAdmin):
     def save_related(
         self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool
     ) -> None:
-        # The councils go through the audited service, not the form's plain M2M save.
+        # Councils and location limits go through the audited services, not the form's plain
+        # M2M save. Access first: a user becoming a council user may then be given councils.
         councils = form.cleaned_data.pop("local_authorities", None)
+        limits = form.cleaned_data.pop("limited_to_locations", None)
         super().save_related(request, form, formsets, change)
+        reason = str(form.cleaned_data.get("reason") or "")
+        if change:
+            services.user_change_access(
+                actor=request.user,
+                user_id=form.instance.pk,
+                access=self._access_from(form, limits),
+                reason=reason,
+            )
         if councils is not None:
             services.user_set_local_authorities(
                 actor=request.user,
                 user_id=form.instance.pk,
                 local_authority_ids=[council.pk for council in councils],
+                reason=reason,
             )
+        # A superuser's form may have set the groups by hand: the role decides support's.
+        support_group_sync(User.objects.get(pk=form.instance.pk))
 
-    @admin.action(description="Approve selected provider users")
+    @staticmethod
+    def _access_from(form: forms.ModelForm, limits: object) -> services.UserAccess:
+        stored = services.UserAccess.of(User.objects.get(pk=form.instance.pk))
+        data = form.cleaned_data
+        provider_id = stored.provider_id
+        if "provider" in data:  # on the form: None means "no provider" (staff)
+            provider_id = data["provider"].pk if data["provider"] is not None else None
+        return services.UserAccess(
+            role=data.get("role", stored.role),
+            provider_id=provider_id,
+            is_provider_approver=data.get("is_provider_approver", stored.is_provider_approver),
+            is_staff=data.get("is_staff", stored.is_staff),
+            is_active=data.get("is_active", stored.is_active),
+            limited_to_location_ids=(
+                frozenset(loc.pk for loc in limits)  # type: ignore[attr-defined]
+                if limits is not None
+                else stored.limited_to_location_ids
+            ),
+        )
+
+    @admin.display(description="Authenticator app")
+    def two_factor(self, obj: User) -> str:
+
+        from providers.two_factor import has_device
+
+        if obj.pk is None:
+            return "-"
+        return format_html(
+            '{} <a href="{}">Reset two-factor sign-in (with a reason)</a>',
+            "Set up." if has_device(obj) else "Not set up.",
+            reverse("two_factor:reset", args=[obj.pk]),
+        )
+
+    @admin.action(description="Approve selected provider users", permissions=["change"])
     def approve_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         approved = 0
         for user in queryset.filter(role="provider", approved_at__isnull=True):
@@ -332,17 +555,16 @@ class AuditEventAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
 
 
-@admin.register(CqcImport)
-class CqcImportAdmin(ReadOnlyAdmin):
-    list_display = ["run_at", "file_name", "full_extract", "as_of", "run_by", "counts"]
-    search_fields = ["file_name", "sha256"]
-
-
 class ResendForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Why it is being sent again (recorded with the new email).",
     )
+
+
+# Personalisation keys holding links that act for the recipient (providers.password_reset,
+# returns.emails): never shown to staff.
+SECRET_LINKS = frozenset({"reset_url", "quick_url"})
 
 
 @admin.register(OutboundEmail)
@@ -362,7 +584,25 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     list_select_related = ["location"]
     date_hierarchy = "created_at"
     actions = ["resend"]
-    readonly_fields = [f.name for f in OutboundEmail._meta.fields]
+    readonly_fields = [
+        *(f.name for f in OutboundEmail._meta.fields if f.name != "personalisation"),
+        "personalisation_shown",
+    ]
+    exclude = ["personalisation"]
+
+    @admin.display(description="personalisation")
+    def personalisation_shown(self, email: OutboundEmail) -> str:
+        """What the email was filled with, with its secrets withheld: a password reset link
+        or a signed quick-return link would let whoever reads this act as the recipient."""
+        shown = {
+            key: (
+                "(withheld: a secret link for the recipient only)" if key in SECRET_LINKS else value
+            )
+            for key, value in (email.personalisation or {}).items()
+        }
+        return format_html(
+            "<pre>{}</pre>", json.dumps(shown, indent=2, ensure_ascii=False, default=str)
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -371,9 +611,14 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return request.method == "GET" and super().has_view_permission(request, obj)
+        return False  # an email is a record of what was sent; it is resent, never edited
 
-    @admin.action(description="Resend selected emails (asks for a reason)")
+    def has_resend_permission(self, request: HttpRequest) -> bool:
+        # Resending creates a new email: the desk holds "change" on emails for this alone.
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+    @admin.action(description="Resend selected emails (asks for a reason)", permissions=["resend"])
     def resend(
         self, request: HttpRequest, queryset: QuerySet[OutboundEmail]
     ) -> TemplateResponse | None:

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from providers.access import Role, role_of
+from capacity_tracker.lib.history_admin import HistoryLinkMixin
 from returns.datasets import campaign_month_change
 from returns.models import (
     BulkUpload,
@@ -14,7 +14,9 @@ from returns.models import (
     DataItem,
     DatasetVersion,
     ItemRule,
+    Return,
 )
+from returns.monitor import WindowMonitorMixin
 from returns.services import window_override
 
 
@@ -31,7 +33,7 @@ class WindowOverrideForm(forms.ModelForm):
 
 
 @admin.register(CollectionWindow)
-class CollectionWindowAdmin(admin.ModelAdmin):
+class CollectionWindowAdmin(HistoryLinkMixin, WindowMonitorMixin, admin.ModelAdmin):
     form = WindowOverrideForm
     list_display = ["period", "opens_at", "last_day", "closes_at", "overridden", "override_reason"]
     list_filter = ["overridden"]
@@ -91,7 +93,7 @@ class ItemRuleInline(admin.TabularInline):
 
 
 @admin.register(DatasetVersion)
-class DatasetVersionAdmin(admin.ModelAdmin):
+class DatasetVersionAdmin(HistoryLinkMixin, admin.ModelAdmin):
     list_display = ["name", "effective_from", "created_at"]
     inlines = [DataItemInline, ItemRuleInline]
 
@@ -108,29 +110,17 @@ class CampaignMonthForm(forms.ModelForm):
 
 
 @admin.register(CampaignMonth)
-class CampaignMonthAdmin(admin.ModelAdmin):
+class CampaignMonthAdmin(HistoryLinkMixin, admin.ModelAdmin):
     """Twelve fixed rows, one per month of the year: staff tick the campaign's months.
 
-    Support staff keep the collection running without model permissions (as for uploads), so
-    their role is what lets them change this.
+    Support staff change them with the "NECS support" group's change permission; the save
+    goes through campaign_month_change with a reason.
     """
 
     form = CampaignMonthForm
     list_display = ["month", "in_campaign", "note"]
     readonly_fields = ["month", "note"]
     fields = ["month", "in_campaign", "note", "reason"]
-
-    def _is_support(self, request: HttpRequest) -> bool:
-        return role_of(request.user) is Role.SUPPORT
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return self._is_support(request) or super().has_module_permission(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return self._is_support(request) or super().has_view_permission(request, obj)
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return self._is_support(request) or super().has_change_permission(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # the twelve months ship with the migration
@@ -172,12 +162,29 @@ class BulkUploadAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest):  # type: ignore[no-untyped-def]
         return super().get_queryset(request).defer("content")
 
-    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        # Every support officer answers "did my file go in?" calls: no model permission needed.
-        return role_of(request.user) is Role.SUPPORT or super().has_view_permission(request, obj)
+    # Every support officer answers "did my file go in?" calls: the "NECS support" group
+    # holds the view permission.
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return self.has_view_permission(request)
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Return)
+class ReturnAdmin(admin.ModelAdmin):
+    """Read-only: each obligation's head, for the support desk to look a return up. Returns
+    are saved only through ``returns.submission.return_save`` (the portal, CSV, API)."""
+
+    list_display = ["location", "care_type", "window", "counted", "latest", "version_count"]
+    list_filter = ["care_type", "window"]
+    search_fields = ["location__cqc_id", "location__name", "counted__reference"]
+    list_select_related = ["location", "window", "counted", "latest"]
+    raw_id_fields = ["location", "window", "latest", "counted"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
