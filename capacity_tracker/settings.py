@@ -50,6 +50,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "pgtrigger",
+    "pghistory",
+    "pghistory.admin",
     "providers",
     "returns",
     "enforcement",
@@ -65,7 +71,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Row-level history: who changed what, and from which URL (capacity_tracker/lib/history.py).
+    "pghistory.middleware.HistoryMiddleware",
+    "capacity_tracker.no_store.NoStoreMiddleware",  # no-store for signed-in pages, downloads
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): passed a second factor
+    "providers.middleware.StaffIdleTimeoutMiddleware",  # after messages: it leaves one
+    "providers.middleware.TwoFactorMiddleware",  # unverified staff see the code pages only
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during sign-in into a clear page.
@@ -185,6 +197,8 @@ AXES_COOLOFF_TIME = timedelta(
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # Our sign-in form posts the email address as "username" (Django's LoginView field name).
 AXES_USERNAME_FORM_FIELD = "username"
+# Failures count against the address trimmed and in lower case, however it was typed.
+AXES_USERNAME_CALLABLE = "capacity_tracker.sign_in_names.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = strict_int(env, "PROXY_COUNT", default=0)
@@ -192,6 +206,13 @@ AXES_IPWARE_PROXY_COUNT = strict_int(env, "PROXY_COUNT", default=0)
 REGISTER_MAX_PER_HOUR = strict_int(env, "REGISTER_MAX_PER_HOUR", default=10, minimum=1)
 SESSION_COOKIE_AGE = strict_int(env, "SESSION_COOKIE_AGE", default=60 * 60 * 2, minimum=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Staff are signed out after this long with no request (providers/middleware.py); provider
+# users keep SESSION_COOKIE_AGE.
+STAFF_SESSION_IDLE_MINUTES = strict_int(env, "STAFF_SESSION_IDLE_MINUTES", default=30, minimum=1)
+# A password reset link works for an hour (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = 60 * 60
+# django-otp's admin pages never show a device's secret key or its QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = strict_bool(env, "SECURE_SSL_REDIRECT", default=not DEBUG)
@@ -348,3 +369,13 @@ LOGGING = {
         },
     },
 }
+
+# Row-level history (django-pghistory): see capacity_tracker/lib/history.py. The events admin
+# lists the history of one object or model at a time (never all tables at once), with who made
+# each change, and exports it as CSV.
+PGHISTORY_ADMIN_MODEL = "pghistory.MiddlewareEvents"
+PGHISTORY_ADMIN_CLASS = "capacity_tracker.lib.history_admin.HistoryEventsAdmin"
+PGHISTORY_ADMIN_ALL_EVENTS = False
+# The real time of each change, not its transaction's start: events of one request or job
+# then sort in the order they happened, across tables.
+PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
