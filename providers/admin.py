@@ -154,24 +154,8 @@ class LocationDetailsForm(forms.ModelForm):
 
     class Meta:
         model = Location
-        # The details of services.LOCATION_DETAIL_FIELDS; status has its own service.
-        fields = [
-            "cqc_id",
-            "provider",
-            "name",
-            "local_authority",
-            "address_line_1",
-            "address_line_2",
-            "town",
-            "county",
-            "postcode",
-            "offers_care_home",
-            "offers_home_care",
-            "registered_places",
-            "people_using_service",
-            "registered_on",
-            "added_to_service_on",
-        ]
+        # The details support staff correct by hand; status has its own service.
+        fields = list(services.LOCATION_DETAILS)
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean()

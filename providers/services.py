@@ -181,24 +181,26 @@ def user_change_access(*, actor: User, user_id: int, access: UserAccess, reason:
 
 # What support staff may correct by hand (CQC's file leaves gaps, or lags a change). The
 # registration status is not here: it has its own history and location_change_status.
+LOCATION_DETAILS: tuple[str, ...] = (  # in the order the admin form shows them
+    "cqc_id",
+    "provider",
+    "name",
+    "local_authority",
+    "address_line_1",
+    "address_line_2",
+    "town",
+    "county",
+    "postcode",
+    "offers_care_home",
+    "offers_home_care",
+    "registered_places",
+    "people_using_service",
+    "registered_on",
+    "added_to_service_on",
+)
+# The same fields by column (``provider_id``), as ``location_update_details`` takes them.
 LOCATION_DETAIL_FIELDS = frozenset(
-    {
-        "cqc_id",
-        "provider_id",
-        "name",
-        "local_authority_id",
-        "address_line_1",
-        "address_line_2",
-        "town",
-        "county",
-        "postcode",
-        "offers_care_home",
-        "offers_home_care",
-        "registered_places",
-        "people_using_service",
-        "registered_on",
-        "added_to_service_on",
-    }
+    Location._meta.get_field(name).attname for name in LOCATION_DETAILS
 )
 
 

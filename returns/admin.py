@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from capacity_tracker.lib.history_admin import HistoryLinkMixin
+from providers.admin import ReadOnlyAdmin
 from returns.datasets import campaign_month_change
 from returns.models import (
     BulkUpload,
@@ -138,8 +139,9 @@ class CampaignMonthAdmin(HistoryLinkMixin, admin.ModelAdmin):
 
 
 @admin.register(BulkUpload)
-class BulkUploadAdmin(admin.ModelAdmin):
-    """Read-only: who uploaded which file (by its SHA-256), when, and what came of it."""
+class BulkUploadAdmin(ReadOnlyAdmin):
+    """Read-only: who uploaded which file (by its SHA-256), when, and what came of it. Every
+    support officer answers "did my file go in?" calls: the "NECS support" group can view."""
 
     list_display = [
         "pk",
@@ -162,21 +164,9 @@ class BulkUploadAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest):  # type: ignore[no-untyped-def]
         return super().get_queryset(request).defer("content")
 
-    # Every support officer answers "did my file go in?" calls: the "NECS support" group
-    # holds the view permission.
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(Return)
-class ReturnAdmin(admin.ModelAdmin):
+class ReturnAdmin(ReadOnlyAdmin):
     """Read-only: each obligation's head, for the support desk to look a return up. Returns
     are saved only through ``returns.submission.return_save`` (the portal, CSV, API)."""
 
@@ -185,12 +175,3 @@ class ReturnAdmin(admin.ModelAdmin):
     search_fields = ["location__cqc_id", "location__name", "counted__reference"]
     list_select_related = ["location", "window", "counted", "latest"]
     raw_id_fields = ["location", "window", "latest", "counted"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
