@@ -9,6 +9,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from api.errors import json_error
 from capacity_tracker.lib.json_logs import security_event
 
 
@@ -22,11 +23,13 @@ class RequestGuardMiddleware:
         except ValueError:
             length = 0
         # Support staff upload CQC's national directory in admin: a larger file than any page's.
-        limit = (
-            settings.MAX_ADMIN_REQUEST_BYTES
-            if request.path.startswith("/admin/")
-            else settings.MAX_REQUEST_BYTES
-        )
+        api = request.path.startswith("/api/")
+        if api:
+            limit = settings.API_MAX_REQUEST_BYTES
+        elif request.path.startswith("/admin/"):
+            limit = settings.MAX_ADMIN_REQUEST_BYTES
+        else:
+            limit = settings.MAX_REQUEST_BYTES
         if length > limit:
             security_event(
                 "request_too_large",
@@ -35,6 +38,14 @@ class RequestGuardMiddleware:
                 bytes=length,
                 limit=limit,
             )
+            if api:
+                return json_error(
+                    request,
+                    413,
+                    "too_large",
+                    f"The request body is too large: the most the API accepts is "
+                    f"{limit // 1024} KB.",
+                )
             return HttpResponse(
                 f"The request is too large: the most this service accepts is "
                 f"{limit // (1024 * 1024)} MB.",

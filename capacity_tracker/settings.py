@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by us (no CDN)
     "axes",
     "csp",
     "django_otp",
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "returns",
     "enforcement",
     "dissemination",
+    "api",
     "capacity_tracker",  # the site itself: run_scheduled and other cross-app commands
 ]
 
@@ -283,14 +285,45 @@ STORAGES = {
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # A key first: without one, a signed-in person's session (the docs page, a browser).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiKeyThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiCursorPagination",
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "DATETIME_FORMAT": "iso-8601",
+    "DATE_FORMAT": "iso-8601",
 }
+# Requests per key (or signed-in person): reads and writes counted apart. A 500-location group
+# posting its month's returns sends 500 writes; the limit is to stop a runaway loop, not that.
+API_RATES = {
+    "api_read": env.str("API_READ_RATE", default="600/minute"),
+    "api_write": env.str("API_WRITE_RATE", default="300/minute"),
+}
+# The largest API body: a full return is about 2 KB of JSON.
+API_MAX_REQUEST_BYTES = strict_int(env, "API_MAX_REQUEST_BYTES", default=64 * 1024, minimum=1024)
+# How long a key made in admin or the portal lasts unless someone chooses otherwise.
+API_KEY_DEFAULT_DAYS = strict_int(env, "API_KEY_DEFAULT_DAYS", default=365, minimum=1)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Adult social care provider information API",
+    "DESCRIPTION": (
+        "Send a location's monthly return (or, as a care record supplier, a draft the provider "
+        "confirms), read what is owed, and read the published aggregates and compliance "
+        "figures. Authenticate with your organisation's key: `Authorization: Api-Key <key>`."
+    ),
     "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Enforcement (policy values; DOMAIN 5) ---------------------------------------------------

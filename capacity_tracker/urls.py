@@ -1,10 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
 
 from capacity_tracker import views
-from returns import api as returns_api
 from returns import views as returns_views
 
 admin.site.site_header = "Adult social care collection: support"
@@ -22,8 +20,7 @@ urlpatterns = [
         name="login",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
-    path("api/v1/calendar/", returns_api.CalendarView.as_view(), name="api-calendar"),
-    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/", include("api.urls")),
     path("", include("providers.two_factor_urls")),  # second factor, password reset
     path("", include("providers.urls")),
     path("", include("returns.urls")),
@@ -34,3 +31,7 @@ urlpatterns = [
     path("", include("dissemination.benchmark_urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Outside any view (an unknown URL, a failure before routing): JSON under /api/, pages elsewhere.
+handler404 = "capacity_tracker.views.not_found"
+handler500 = "capacity_tracker.views.server_error"

@@ -1,4 +1,5 @@
-"""Pages that sit above the apps: the signed-in landing page and the health check."""
+"""Pages that sit above the apps: the signed-in landing page, the health check, and the
+not-found and server-error answers (JSON under /api/)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
+from django.views.defaults import page_not_found
+from django.views.defaults import server_error as django_server_error
 
+from api.errors import SERVER_ERROR_MESSAGE, json_error
 from providers.access import ALL_ROLES, role_of, role_required
 from providers.models import Role
 
@@ -45,3 +49,21 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse(
         {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
     )
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return json_error(
+            request, 404, "not_found", "There is no such endpoint. See /api/v1/docs/."
+        )
+    return page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return json_error(request, 500, "server_error", SERVER_ERROR_MESSAGE)
+    return django_server_error(request)

@@ -50,3 +50,11 @@ class CalendarView(APIView):
                 status=400,
             )
         return Response(calendar_rows(windows))
+
+
+class DataItemsView(APIView):
+    pass
+
+
+class ReturnsView(APIView):
+    pass

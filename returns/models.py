@@ -290,6 +290,14 @@ class ReturnVersion(models.Model):
     in_window = models.BooleanField()
     reference = models.CharField(max_length=20, unique=True)
     on_behalf_reason = models.TextField(blank=True)
+    # Through the API: the key that sent it (a provider's key), or, for a supplier's draft the
+    # provider confirmed, the draft's key and supplier ("via supplier X").
+    api_key = models.ForeignKey(
+        "api.ApiKey", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    via_supplier = models.ForeignKey(
+        "api.Supplier", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["return_head", "number"]
@@ -412,6 +420,65 @@ class UsedEmailToken(models.Model):
         return f"link for location {self.location_id}, window {self.window_id}, used {self.used_at}"
 
 
+class ReturnDraft(models.Model):
+    """Figures a care record supplier sent through the API, waiting for the provider.
+
+    A draft is checked by the same rules as a return when it arrives, and again when the
+    provider confirms it (the questions or the window may have changed). Confirming saves an
+    ordinary return version as from the provider, via the supplier; a newer draft from the same
+    supplier for the same return replaces a waiting one.
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting for the provider"
+        CONFIRMED = "confirmed", "Confirmed by the provider"
+        DISCARDED = "discarded", "Discarded by the provider"
+        REPLACED = "replaced", "Replaced by a newer draft"
+
+    location = models.ForeignKey(
+        "providers.Location", on_delete=models.PROTECT, related_name="return_drafts"
+    )
+    care_type = models.CharField(max_length=16, choices=CareType.choices)
+    window = models.ForeignKey(CollectionWindow, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=ReturnKind.choices)
+    answers = models.JSONField(default=dict)
+    nil_reason = models.CharField(max_length=32, choices=NilReason.choices, blank=True)
+    nil_reason_detail = models.CharField(max_length=500, blank=True)
+    dataset_version = models.ForeignKey(DatasetVersion, on_delete=models.PROTECT, related_name="+")
+    supplier = models.ForeignKey("api.Supplier", on_delete=models.PROTECT, related_name="drafts")
+    api_key = models.ForeignKey("api.ApiKey", on_delete=models.PROTECT, related_name="drafts")
+    reference = models.CharField(max_length=20, unique=True)
+    received_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.WAITING)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    discard_reason = models.TextField(blank=True)
+    version = models.OneToOneField(
+        ReturnVersion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="draft",
+        help_text="The return version saved when the provider confirmed it.",
+    )
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["location", "status"], name="draft_location_status")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location", "care_type", "window", "supplier"],
+                condition=Q(status="waiting"),
+                name="one_waiting_draft_per_return_and_supplier",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Draft {self.reference} from {self.supplier_id}"
+
+
 # --- Row-level history (django-pghistory, see capacity_tracker/lib/history.py) ----------------
 # Bulk uploads are not tracked: their rows are the uploader's own work record.
 
@@ -423,3 +490,4 @@ history.track()(CampaignMonth)
 history.track()(Return)
 # A version is never changed once saved: only a change or a delete (tampering) leaves an event.
 history.track(changes_only=True)(ReturnVersion)
+history.track()(ReturnDraft)

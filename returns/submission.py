@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from api.models import ApiKey, Supplier
 from providers.audit import audit_record
 from providers.models import Location, User
 from returns.datasets import dataset_for
@@ -58,6 +59,8 @@ class Submitter:
     user: User | None
     first_name: str
     last_name: str
+    # Who the audit trail names when no person signed in (an email link, an API key).
+    label: str = ""
 
     @classmethod
     def of(cls, user: User) -> Submitter:
@@ -128,6 +131,29 @@ def _prepare(
     raise ReturnNotAllowed(f"Unknown return kind {kind!r}.")
 
 
+def return_check(
+    *,
+    kind: str,
+    location: Location,
+    care_type: str,
+    window: CollectionWindow,
+    answers: dict[str, Any] | None = None,
+    nil_reason: str = "",
+    nil_reason_detail: str = "",
+) -> tuple[dict[str, Any], int]:
+    """The save's checks without the save (a supplier's draft): the cleaned answers and the
+    dataset version, or ``ReturnInvalid`` / ``ReturnNotAllowed``."""
+    return _prepare(
+        kind=kind,
+        location=location,
+        care_type=care_type,
+        window=window,
+        answers=answers,
+        nil_reason=nil_reason,
+        nil_reason_detail=nil_reason_detail,
+    )
+
+
 def return_save(
     *,
     submitter: Submitter,
@@ -142,9 +168,12 @@ def return_save(
     nil_reason_detail: str = "",
     based_on: int | None = None,
     on_behalf_reason: str = "",
+    api_key: ApiKey | None = None,
+    via_supplier: Supplier | None = None,
 ) -> ReturnVersion:
     """Check and save one version. ``based_on`` is the version count the person started from;
-    pass None only where no one edited a form (a CSV row, an email link confirmation)."""
+    pass None only where no one edited a form (a CSV row, an email link confirmation, an API
+    call). ``api_key`` and ``via_supplier`` record how an API return came (see ReturnVersion)."""
     if source not in ReturnSource.values:
         raise ReturnNotAllowed(f"Unknown source {source!r}.")
     if source == ReturnSource.ASSISTED and not on_behalf_reason.strip():
@@ -182,6 +211,8 @@ def return_save(
             submitted_at=now,
             in_window=in_window,
             on_behalf_reason=on_behalf_reason.strip(),
+            api_key=api_key,
+            via_supplier=via_supplier,
         )
         _insert_with_unique_reference(version, window)
         head.version_count = version.number
@@ -194,7 +225,7 @@ def return_save(
             actor=submitter.user,
             actor_label=None
             if submitter.user
-            else f"{submitter.first_name} {submitter.last_name} (email link)",
+            else submitter.label or f"{submitter.first_name} {submitter.last_name} (email link)",
             action=f"returns.return.{kind}",
             target=head,
             reason=on_behalf_reason,
@@ -203,6 +234,8 @@ def return_save(
                 "number": version.number,
                 "source": source,
                 "in_window": in_window,
+                **({"api_key": api_key.prefix} if api_key else {}),
+                **({"via_supplier": via_supplier.name} if via_supplier else {}),
             },
         )
     return version

@@ -167,3 +167,12 @@ class CqcImportFactory(DjangoModelFactory):
     sha256 = "0" * 64
     as_of = datetime.date(2026, 11, 1)
     run_by = "tests"
+
+
+class SupplierFactory(DjangoModelFactory):
+    class Meta:
+        model = "api.Supplier"
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Care Records Ltd {n}")
+    contact_email = factory.Sequence(lambda n: f"api-{n}@supplier.example")
