@@ -34,5 +34,6 @@ app.conf.beat_schedule = {
     "reminder-emails": _job("reminder_emails", crontab(minute="*/10")),
     "onboarding-emails": _job("onboarding_emails", crontab(minute=15, hour=8)),
     "send-emails": _job("send_emails", crontab(minute="*")),
+    "api-housekeeping": _job("api_housekeeping", crontab(minute="*/5")),
     "heartbeat": {"task": "capacity_tracker.tasks.heartbeat", "schedule": crontab(minute="*/5")},
 }

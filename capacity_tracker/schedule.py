@@ -8,6 +8,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from api.usage import housekeeping as api_usage_housekeeping
 from capacity_tracker.lib import clock
 from enforcement.sweep import sweep_due
 from providers.outbox import outbox_send_due
@@ -50,6 +51,11 @@ def send_emails(now: datetime.datetime) -> str:
     return f"emails: {outbox_send_due(now=now, vetoes=EMAIL_VETOES)}"
 
 
+def api_housekeeping(now: datetime.datetime) -> str:
+    """Keys' last use from the cache into the database; idempotency records past a day."""
+    return api_usage_housekeeping(now)
+
+
 # In order: windows before the emails about them; queueing before sending.
 JOBS: tuple[Job, ...] = (
     Job("ensure_windows", ensure_windows),
@@ -58,6 +64,7 @@ JOBS: tuple[Job, ...] = (
     Job("reminder_emails", reminder_emails),
     Job("onboarding_emails", onboarding_emails),
     Job("send_emails", send_emails),
+    Job("api_housekeeping", api_housekeeping),
 )
 JOBS_BY_NAME = {job.name: job for job in JOBS}
 

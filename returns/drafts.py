@@ -28,6 +28,7 @@ from returns.submission import (
     return_check,
     return_save,
 )
+from returns.validation import Dataset
 
 
 class DraftGone(ReturnNotAllowed):
@@ -50,9 +51,12 @@ def draft_receive(
     answers: dict[str, Any] | None = None,
     nil_reason: str = "",
     nil_reason_detail: str = "",
+    dataset: Dataset | None = None,
 ) -> ReturnDraft:
     """Check and store a supplier's draft. The window must have opened (a draft for a closed
-    window may still be confirmed as a late return, as a provider may save one)."""
+    window may still be confirmed as a late return, as a provider may save one).
+
+    The draft comes back with ``replaced_references``: the waiting drafts it replaced."""
     if api_key.supplier_id is None:
         raise ReturnNotAllowed("Only a supplier's key sends drafts.")
     if window.pk is None or now < window.opens_at:
@@ -65,6 +69,7 @@ def draft_receive(
         answers=answers,
         nil_reason=nil_reason,
         nil_reason_detail=nil_reason_detail,
+        dataset=dataset,
     )
     label = f"{api_key.supplier} (API key {api_key.prefix})"
     with transaction.atomic():
@@ -103,6 +108,7 @@ def draft_receive(
             except IntegrityError:
                 if attempt == 4:
                     raise
+        draft.replaced_references = [old.reference for old in replaced]
         audit_record(
             actor=None,
             actor_label=label,

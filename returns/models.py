@@ -475,6 +475,9 @@ class ReturnDraft(models.Model):
             )
         ]
 
+    # Set by returns.drafts.draft_receive: the waiting drafts the new one replaced.
+    replaced_references: list[str]
+
     def __str__(self) -> str:
         return f"Draft {self.reference} from {self.supplier_id}"
 

@@ -27,7 +27,7 @@ from returns.models import (
     ReturnVersion,
 )
 from returns.services import WindowNotStored, window_for_saving
-from returns.validation import clean_answers
+from returns.validation import Dataset, clean_answers
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 
@@ -95,12 +95,14 @@ def _prepare(
     answers: dict[str, Any] | None,
     nil_reason: str,
     nil_reason_detail: str,
+    dataset: Dataset | None = None,
 ) -> tuple[dict[str, Any], int]:
     if care_type not in location.care_types:
         raise ReturnNotAllowed(
             f"{location.name} does not offer {care_type.replace('_', ' ')} services."
         )
-    dataset = dataset_for(window.period_obj, care_type)
+    if dataset is None or dataset.care_type != care_type:
+        dataset = dataset_for(window.period_obj, care_type)
     if kind == ReturnKind.FULL:
         cleaned = clean_answers(dataset, answers or {})
         if not cleaned.is_valid:
@@ -140,9 +142,11 @@ def return_check(
     answers: dict[str, Any] | None = None,
     nil_reason: str = "",
     nil_reason_detail: str = "",
+    dataset: Dataset | None = None,
 ) -> tuple[dict[str, Any], int]:
     """The save's checks without the save (a supplier's draft): the cleaned answers and the
-    dataset version, or ``ReturnInvalid`` / ``ReturnNotAllowed``."""
+    dataset version, or ``ReturnInvalid`` / ``ReturnNotAllowed``. ``dataset``: the window's
+    dataset for the care type, if the caller has read it already."""
     return _prepare(
         kind=kind,
         location=location,
@@ -151,6 +155,7 @@ def return_check(
         answers=answers,
         nil_reason=nil_reason,
         nil_reason_detail=nil_reason_detail,
+        dataset=dataset,
     )
 
 
@@ -170,6 +175,7 @@ def return_save(
     on_behalf_reason: str = "",
     api_key: ApiKey | None = None,
     via_supplier: Supplier | None = None,
+    dataset: Dataset | None = None,
 ) -> ReturnVersion:
     """Check and save one version. ``based_on`` is the version count the person started from;
     pass None only where no one edited a form (a CSV row, an email link confirmation, an API
@@ -188,6 +194,7 @@ def return_save(
         answers=answers,
         nil_reason=nil_reason,
         nil_reason_detail=nil_reason_detail,
+        dataset=dataset,
     )
     with transaction.atomic():
         if window.pk is None:

@@ -1,0 +1,181 @@
+"""Supplier drafts through the API for 5,000 locations (2,500 homes, both care types).
+
+Run like bench_bulk.py (production-shaped env vars, PostgreSQL and Redis). Builds a throwaway
+test database; posts one draft per (location, care type) through the whole stack (middleware,
+key check, throttle, idempotency record, validation, draft insert, audit) with Django's test
+client in this process; prints throughput and per-request queries, and merges the figures into
+bench/results.json under "api_drafts". The baseline, measured in the same run: the same
+number of calls of the draft service alone (no HTTP, no key, no idempotency), so the gap is
+what the API layer costs.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from unittest import mock
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "capacity_tracker.settings")
+
+import django
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+HOMES = int(os.environ.get("BENCH_LOCATIONS", "2500"))
+
+
+def main() -> None:
+    old_name = connection.settings_dict["NAME"]
+    connection.settings_dict["TEST"]["NAME"] = f"test_{old_name}_bench_api"
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        with override_settings(
+            ALLOWED_HOSTS=["testserver"],
+            SECURE_SSL_REDIRECT=False,
+            # Measure the work, not the limit: a real supplier would be held to API_WRITE_RATE.
+            API_RATES={"api_read": None, "api_write": None},
+        ):
+            run()
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def run() -> None:
+    from django.test import Client
+    from django.utils import timezone
+
+    from api.models import ApiKeyKind, Supplier
+    from api.services import grant_set, key_create
+    from providers.models import LocalAuthority, Location, Provider, Role, User
+    from returns.deadlines import LONDON
+    from returns.drafts import draft_receive
+    from returns.models import CollectionWindow, ReturnDraft
+    from returns.services import windows_ensure_ahead
+    from tests.portal_data import ASKED_FROM_2027, GOOD_CARE_HOME, GOOD_HOME_CARE
+
+    now = datetime.datetime(2026, 12, 10, 21, 0, tzinfo=LONDON)
+    windows_ensure_ahead(now=datetime.datetime(2026, 10, 1, tzinfo=LONDON))
+    window = CollectionWindow.objects.get(period=datetime.date(2026, 12, 1))
+    council = LocalAuthority.objects.first()
+    provider = Provider.objects.create(cqc_id="1-199999999", name="Big Group", postcode="LS1 4AP")
+    Location.objects.bulk_create(
+        Location(
+            cqc_id=f"1-{5000000000 + i}",
+            provider=provider,
+            name=f"Home {i:04d}",
+            local_authority=council,
+            offers_care_home=True,
+            offers_home_care=True,
+            registered_places=40,
+            added_to_service_on=datetime.date(2023, 1, 1),
+        )
+        for i in range(HOMES)
+    )
+    approver = User.objects.create_user(
+        "approver@big.example",
+        "x" * 16,
+        first_name="Ann",
+        last_name="Approver",
+        role=Role.PROVIDER,
+        provider=provider,
+        is_provider_approver=True,
+        approved_at=timezone.now(),
+    )
+    supplier = Supplier.objects.create(name="Bench Records", contact_email="b@bench.example")
+    grant_set(actor=approver, provider=provider, supplier=supplier, locations=None, now=now)
+    api_key, raw = key_create(
+        actor=None, kind=ApiKeyKind.SUPPLIER, name="bench", now=now, supplier=supplier
+    )
+
+    def answers(care_type: str) -> dict[str, object]:
+        source = GOOD_CARE_HOME if care_type == "care_home" else GOOD_HOME_CARE
+        return {
+            code: int(value) if value.isdigit() else value or None
+            for code, value in source.items()
+            if code not in ASKED_FROM_2027
+        }
+
+    locations = list(Location.objects.filter(provider=provider).order_by("cqc_id"))
+    jobs = [(loc, ct) for loc in locations for ct in ("care_home", "home_care")]
+    client = Client(HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    figures: dict[str, object] = {"date": str(timezone.localdate()), "posts": len(jobs)}
+
+    with mock.patch("capacity_tracker.lib.clock.now", return_value=now):
+        # Baseline: the draft service alone, for every (location, care type).
+        started = time.perf_counter()
+        for location, care_type in jobs:
+            draft_receive(
+                api_key=api_key,
+                location=location,
+                care_type=care_type,
+                window=window,
+                kind="full",
+                now=now,
+                answers={k: "" if v is None else str(v) for k, v in answers(care_type).items()},
+            )
+        service_seconds = time.perf_counter() - started
+        # The API: the same drafts again (each replaces the waiting one, as a resend would).
+        latencies = []
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as ctx:
+            for n, (location, care_type) in enumerate(jobs):
+                body = {
+                    "location": location.cqc_id,
+                    "care_type": care_type,
+                    "period": "2026-12",
+                    "kind": "full",
+                    "answers": answers(care_type),
+                }
+                t0 = time.perf_counter()
+                response = client.post(
+                    "/api/v1/returns/",
+                    json.dumps(body),
+                    content_type="application/json",
+                    HTTP_IDEMPOTENCY_KEY=f"bench-{n}",
+                )
+                latencies.append(time.perf_counter() - t0)
+                if response.status_code != 201:
+                    raise SystemExit(
+                        f"post {n} failed: {response.status_code} {response.content!r}"
+                    )
+                if n == 0:
+                    first_queries = len(ctx.captured_queries)
+        api_seconds = time.perf_counter() - started
+        queries = len(ctx.captured_queries)
+    assert ReturnDraft.objects.filter(status="waiting").count() == len(jobs)
+    latencies.sort()
+    figures.update(
+        {
+            "baseline_service_seconds": round(service_seconds, 2),
+            "baseline_service_per_second": round(len(jobs) / service_seconds, 1),
+            "api_seconds": round(api_seconds, 2),
+            "api_posts_per_second": round(len(jobs) / api_seconds, 1),
+            "api_over_service": round(api_seconds / service_seconds, 2),
+            "api_median_ms": round(statistics.median(latencies) * 1000, 1),
+            "api_p95_ms": round(latencies[int(len(latencies) * 0.95)] * 1000, 1),
+            "queries_first_post": first_queries,
+            "queries_per_post": round(queries / len(jobs), 1),
+            "how": "one process, Django test client through every middleware, PostgreSQL and "
+            "Redis on the same 2-core host; sequential posts (one supplier connection)",
+        }
+    )
+    for key, value in figures.items():
+        print(f"{key}: {value}")
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results["api_drafts"] = figures
+    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    print(f"written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
