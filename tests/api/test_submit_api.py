@@ -89,7 +89,7 @@ def test_a_supplier_key_stores_a_draft_for_a_granted_location_only(location, pro
     supplier = SupplierFactory()
     ungranted = LocationFactory(provider=location.provider)
     grant(provider_user, location.provider, supplier, locations=[location])
-    api_key, raw = make_key(ApiKeyKind.SUPPLIER, supplier=supplier)
+    _, raw = make_key(ApiKeyKind.SUPPLIER, supplier=supplier)
     client = client_with(raw)
 
     sent = client.post(URL, full(location), format="json")
