@@ -276,8 +276,11 @@ def _submit(request: Request, caller: Caller, data: dict[str, Any]) -> Response:
     api_key = caller.key
     assert isinstance(api_key, ApiKey)
     now = clock.now()
-    period = Period.parse(data["period"])
-    if not MIN_YEAR <= period.year <= MAX_YEAR:
+    try:
+        period = Period.parse(data["period"])
+    except ValueError:
+        period = None
+    if period is None or not MIN_YEAR <= period.year <= MAX_YEAR:
         raise exceptions.ValidationError(
             {"period": [f"Give a month from {MIN_YEAR} to {MAX_YEAR}."]}
         )

@@ -72,6 +72,7 @@ def test_a_provider_key_submits_a_return_for_its_own_location(location, other_lo
     assert sent.status_code == 201, sent.content
     body = sent.json()
     assert body["outcome"] == "submitted" and body["version_number"] == 1 and body["in_window"]
+    assert "no-store" in sent["Cache-Control"]  # figures are nobody's to cache
     version = ReturnVersion.objects.get(reference=body["reference"])
     assert version.source == ReturnSource.API and version.api_key == api_key
     assert version.submitted_by is None and version.answers["beds_occupied"] == 35
@@ -171,6 +172,8 @@ def test_field_errors_come_back_per_answer_with_nothing_saved(location):
     ("change", "field"),
     [
         ({"period": "2026-13"}, "period"),
+        ({"period": "0000-01"}, "period"),
+        ({"period": "9999-12"}, "period"),
         ({"period": "2027-03"}, "period"),  # not open yet
         ({"care_type": "home_care"}, "care_type"),  # not offered by this location
         ({"care_type": "nursing"}, "care_type"),
