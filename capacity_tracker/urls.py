@@ -24,6 +24,8 @@ urlpatterns = [
     path("", include("providers.two_factor_urls")),  # second factor, password reset
     path("", include("providers.urls")),
     path("", include("returns.urls")),
+    path("", include("returns.draft_urls")),
+    path("", include("api.portal_urls")),
     path("", include("returns.bulk_urls")),
     path("", include("returns.email_urls")),
     path("", include("enforcement.urls")),

@@ -77,6 +77,18 @@ SUPPORT_PERMISSIONS: tuple[str, ...] = (
     "dissemination.view_disclosurerecord",
     # The row-level history of every tracked table (pghistory's events admin; read-only).
     "pghistory.view_middlewareevents",
+    # The public API (api/admin.py): the desk keeps the list of software suppliers and makes
+    # and revokes keys for every kind of organisation (revoking with a reason is "change").
+    # Grants are the providers' own decisions and drafts the suppliers' figures: read only.
+    # No deletes: keys and suppliers are history. Added by api/0002_support_api_permissions.
+    "api.view_supplier",
+    "api.add_supplier",
+    "api.change_supplier",
+    "api.view_apikey",
+    "api.add_apikey",
+    "api.change_apikey",
+    "api.view_suppliergrant",
+    "returns.view_returndraft",
 )
 
 

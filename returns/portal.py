@@ -19,6 +19,7 @@ from providers.access import editable_locations, get_location_for, role_of, role
 from providers.models import CareType, Location, Role
 from returns.datasets import dataset_for
 from returns.deadlines import Period
+from returns.drafts import waiting_drafts
 from returns.forms import ConfirmForm, NilReturnForm, ReturnForm
 from returns.models import CollectionWindow, Return, ReturnKind, ReturnSource, ReturnVersion
 from returns.selectors import (
@@ -145,6 +146,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             .first(),
             "rows": rows,
             "to_do": sum(1 for row in rows if row.status == "not_started"),
+            # Figures care record suppliers sent through the API, for the provider to confirm.
+            "drafts": list(waiting_drafts(request.user)),
         },
     )
 

@@ -198,6 +198,6 @@ def dashboard_rows(
 def history_for(location: Location) -> list[ReturnVersion]:
     return list(
         ReturnVersion.objects.filter(return_head__location=location)
-        .select_related("return_head__window", "submitted_by")
+        .select_related("return_head__window", "submitted_by", "via_supplier")
         .order_by("-return_head__window__period", "return_head__care_type", "-number")
     )
