@@ -182,7 +182,10 @@ def test_calendar_command_api_and_page_agree(client, support_user):
 def test_calendar_api_rejects_a_bad_year_with_a_clear_message(client, year):
     response = client.get(reverse("api-calendar"), {"year": year})
     assert response.status_code == 400
-    assert "year must be a whole number from 2020 to 2100" in response.json()["detail"]
+    [error] = response.json()["errors"]  # the API's one error shape
+    assert error["field"] == "year"
+    assert error["code"] == "invalid"
+    assert "Enter a year from 2020 to 2100 as a whole number" in error["message"]
 
 
 def test_calendar_page_with_a_bad_year_says_so(client):
