@@ -15,10 +15,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from api.errors import json_error
 from capacity_tracker.lib import clock
 from capacity_tracker.lib.json_logs import security_event
 from providers import two_factor
@@ -52,8 +53,11 @@ class TwoFactorMiddleware:
             and not request.path.startswith(settings.STATIC_URL)
         ):
             if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {"detail": "Enter the code from your authenticator app first."}, status=403
+                return json_error(
+                    request,
+                    403,
+                    "second_factor_needed",
+                    "Enter the code from your authenticator app first.",
                 )
             query = urlencode({"next": request.get_full_path()})
             return redirect(f"{reverse('two_factor:verify')}?{query}")

@@ -123,12 +123,15 @@ def draft_receive(
     return draft
 
 
-def waiting_drafts(user: User) -> QuerySet[ReturnDraft]:
-    """Drafts waiting for this user: for the locations they may change."""
+def waiting_drafts(
+    user: User, *, locations: QuerySet[Location] | None = None
+) -> QuerySet[ReturnDraft]:
+    """Drafts waiting for this user: for the locations they may change (``locations``, when
+    the caller has that queryset already: the dashboard, which then reads the user's location
+    limit once)."""
+    mine = editable_locations(user) if locations is None else locations
     return (
-        ReturnDraft.objects.filter(
-            status=ReturnDraft.Status.WAITING, location__in=editable_locations(user)
-        )
+        ReturnDraft.objects.filter(status=ReturnDraft.Status.WAITING, location__in=mine)
         .select_related("location", "window", "supplier")
         .order_by("-received_at")
     )

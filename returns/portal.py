@@ -131,7 +131,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     window = latest_opened_window(now)
     next_window = window_current_or_next(now)
-    rows = dashboard_rows(editable_locations(request.user), window, now)
+    locations = editable_locations(request.user)
+    rows = dashboard_rows(locations, window, now)
     days_left = (window.last_day - clock.local_date(now)).days + 1 if window.contains(now) else None
     return render(
         request,
@@ -147,7 +148,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "to_do": sum(1 for row in rows if row.status == "not_started"),
             # Figures care record suppliers sent through the API, for the provider to confirm.
-            "drafts": list(waiting_drafts(request.user)),
+            "drafts": list(waiting_drafts(request.user, locations=locations)),
         },
     )
 

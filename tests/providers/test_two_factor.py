@@ -85,7 +85,9 @@ def test_staff_reach_nothing_but_the_code_pages_before_verifying(kind):
         response = client.get(path)
         assert response.status_code == 302, path
         assert response["Location"].startswith(VERIFY + "?next="), path
-    assert client.get("/api/v1/calendar/").status_code == 403
+    refused = client.get("/api/v1/calendar/")
+    assert refused.status_code == 403
+    assert refused.json()["errors"][0]["code"] == "second_factor_needed"
     page = client.get(f"{VERIFY}?next=/admin/")
     assert page.status_code == 200
     assert b"Enter the code from your authenticator app" in page.content
