@@ -4,8 +4,8 @@ expose, see DESIGN.md)."""
 from __future__ import annotations
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from api.docs import DocsView, SchemaView
 from dissemination import api as dissemination_api
 from providers import api as providers_api
 from returns import api as returns_api
@@ -17,6 +17,6 @@ urlpatterns = [
     path("returns/", returns_api.ReturnsView.as_view(), name="api-returns"),
     path("aggregates/", dissemination_api.AggregatesView.as_view(), name="api-aggregates"),
     path("compliance/", dissemination_api.ComplianceView.as_view(), name="api-compliance"),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("schema/", SchemaView.as_view(), name="api-schema"),
+    path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Row-level history: who changed what, and from which URL (capacity_tracker/lib/history.py).
+    # PostgreSQL only; taken out below for the demo's SQLite database.
     "pghistory.middleware.HistoryMiddleware",
     "capacity_tracker.no_store.NoStoreMiddleware",  # no-store for signed-in pages, downloads
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -133,6 +134,10 @@ if _engine == "django.db.backends.postgresql":
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = (_options.get("options", "") + " -c jit=off").strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+if _engine != "django.db.backends.postgresql":
+    # Row-level history is kept by PostgreSQL triggers; on the demo's SQLite there are none,
+    # and pghistory's per-statement context would be SQL that SQLite cannot run.
+    MIDDLEWARE.remove("pghistory.middleware.HistoryMiddleware")
 
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -324,6 +329,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The docs page (api/docs.py) makes no request to another origin: no online validator badge.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # One name for each choice set the API uses more than once (else spectacular invents
+    # hashed names like "CareType568Enum" and warns).
+    "ENUM_NAME_OVERRIDES": {
+        "CareTypeEnum": "providers.models.CareType",
+        "KindEnum": "returns.models.ReturnKind",
+    },
 }
 
 # --- Enforcement (policy values; DOMAIN 5) ---------------------------------------------------

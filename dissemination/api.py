@@ -47,7 +47,6 @@ from api.scope import Caller
 from capacity_tracker.lib import clock
 from capacity_tracker.lib.json_logs import security_event
 from dissemination.api_serializers import (
-    CARE_TYPES,
     MAX_PAGE_SIZE,
     AggregatePageSerializer,
     AggregateParams,
@@ -58,7 +57,7 @@ from dissemination.api_serializers import (
 )
 from dissemination.audience import Audience, opened_windows
 from dissemination.selectors import Level, iter_aggregate, iter_compliance
-from providers.models import LocalAuthority, Region
+from providers.models import CareType, LocalAuthority, Region
 from returns.models import CollectionWindow
 
 T = TypeVar("T")
@@ -184,6 +183,7 @@ _PERIOD = OpenApiParameter(
 
 class AggregatesView(APIView):
     @extend_schema(
+        operation_id="list_aggregates",
         summary="Aggregate figures for one month",
         description=(
             "The figures of the aggregate export page as JSON, for one month, level and care "
@@ -202,7 +202,7 @@ class AggregatesView(APIView):
                 description="region is for national callers only; location for callers "
                 "entitled to location-level rows.",
             ),
-            OpenApiParameter("care_type", str, required=True, enum=CARE_TYPES),
+            OpenApiParameter("care_type", str, required=True, enum=CareType.values),
             *_AREA_PARAMETERS,
             *_PAGE_PARAMETERS,
         ],
@@ -277,6 +277,7 @@ def _total_label(audience: Audience, region: Region | None, council: LocalAuthor
 
 class ComplianceView(APIView):
     @extend_schema(
+        operation_id="list_compliance",
         summary="The compliance release for one month",
         description=(
             "One row per owed obligation (location and care type) in the month: whether a "
@@ -287,7 +288,7 @@ class ComplianceView(APIView):
         parameters=[
             _PERIOD,
             OpenApiParameter(
-                "care_type", str, enum=CARE_TYPES, description="Leave out for both care types."
+                "care_type", str, enum=CareType.values, description="Leave out for both care types."
             ),
             *_AREA_PARAMETERS,
             *_PAGE_PARAMETERS,

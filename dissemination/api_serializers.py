@@ -22,6 +22,7 @@ from rest_framework import serializers
 
 from dissemination.rows import AggregateRow, ComplianceRow, Level, Rate
 from providers.models import CareType
+from returns.models import ReturnKind
 
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # The England row of a narrowed call (a council's key, or a region or council filter) is the
@@ -29,7 +30,7 @@ PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 AREA_TOTAL = "area_total"
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
-CARE_TYPES = [CareType.CARE_HOME.value, CareType.HOME_CARE.value]
+CARE_TYPES = CareType.choices
 
 
 # --- query parameters --------------------------------------------------------------------
@@ -165,7 +166,7 @@ class ComplianceRowSerializer(serializers.Serializer):
     care_type = serializers.ChoiceField(choices=CARE_TYPES)
     compliant = serializers.IntegerField(help_text="1 if a return was saved in the window, else 0.")
     return_kind = serializers.ChoiceField(
-        choices=["full", "unchanged", "nil"],
+        choices=ReturnKind.choices,
         allow_null=True,
         help_text="The month's return's kind (the latest save's when late); null if none.",
     )

@@ -22,6 +22,7 @@ from returns.selectors import latest_opened_window
 
 class LocationsView(APIView):
     @extend_schema(
+        operation_id="list_locations",
         summary="The locations you may act for or read",
         description=(
             "A provider's key: its locations. A supplier's key: the locations providers have "

@@ -52,9 +52,15 @@ class CalendarView(APIView):
     authentication_classes: list = []
 
     @extend_schema(
+        operation_id="get_calendar",
         summary="Collection windows for a year",
         parameters=[
-            OpenApiParameter("year", int, required=True, description=f"{MIN_YEAR} to {MAX_YEAR}")
+            OpenApiParameter(
+                "year",
+                {"type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR},
+                required=True,
+                description=f"{MIN_YEAR} to {MAX_YEAR}",
+            )
         ],
         responses={200: CalendarEntry, **errors(400, 429)},
     )
@@ -77,6 +83,7 @@ class DataItemsView(APIView):
     """The questions a month's return asks, for one care type."""
 
     @extend_schema(
+        operation_id="get_data_items",
         summary="The data items and rules for a month and care type",
         description=(
             "The dataset version in force for the month, with its items (in the order they are "
@@ -101,6 +108,7 @@ class ReturnsView(APIView):
     """GET: a location's returns, with every version. POST: send a return (``api_submit``)."""
 
     @extend_schema(
+        operation_id="list_returns",
         summary="A location's returns",
         description=(
             "The return for each month and care type of one location you may read (one month's, "

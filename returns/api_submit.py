@@ -30,6 +30,7 @@ from rest_framework.response import Response
 from api.errors import Conflict
 from api.idempotency import HEADER, idempotent
 from api.models import ApiKey, ApiKeyKind
+from api.schema import errors
 from api.scope import Caller
 from capacity_tracker.lib import clock
 from providers.models import CareType, Location
@@ -134,16 +135,8 @@ class ReturnAccepted(serializers.Serializer):
     )
 
 
-def _error_responses() -> dict[int, Any]:
-    # The shared error component once it exists; the shape is api.errors' either way.
-    try:
-        from api.schema import ERRORS
-    except ImportError:  # pragma: no cover - only while the schema module is being written
-        return {}
-    return {code: ERRORS[code] for code in (400, 401, 403, 409, 413, 429) if code in ERRORS}
-
-
 SUBMIT_SCHEMA = extend_schema(
+    operation_id="send_return",
     summary="Send a return (or, from a supplier's key, a draft)",
     description=(
         "One return for one location, care type and month. A provider's key saves it as the "
@@ -164,7 +157,7 @@ SUBMIT_SCHEMA = extend_schema(
     ],
     responses={
         201: OpenApiResponse(ReturnAccepted, description="Saved (or stored as a draft)."),
-        **_error_responses(),
+        **errors(400, 401, 403, 409, 413, 429),
     },
     examples=[
         OpenApiExample(

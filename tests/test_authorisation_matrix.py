@@ -11,7 +11,7 @@ may NOT see, its contact, A's pending user, A's return, case and letter. Provide
 Codes, one per role in ``ROLES`` order:
   2 = 200 (allowed)      L = redirect to sign-in        R = another redirect (allowed flow)
   F = 403 (denied)       N = 404 (denied or no such)    M = 405 (method not allowed)
-  4 = 400 (bad request)
+  4 = 400 (bad request)           U = 401 (no credentials: the API, to an anonymous caller)
 POST-only patterns (405 to every GET) are also POSTed with no data: the denied roles must be
 refused before any form is read (F, N or L), the allowed ones answer with the form's errors or
 a redirect.
@@ -93,10 +93,26 @@ EXPECTED: dict[str, str] = {
     # Roles: anon, provider, limited, approver, provider_b, pending, support, caseworker,
     #        analyst, local_authority, superuser.
     'POST bulk:confirm': 'LNNRNNFFFFF',
+    'POST drafts:confirm': 'LNNNNNFFFFF',
     'POST providers:contacts-confirm': 'LRNRNFRFFFR',
     'POST providers:team-approve': 'LFFRNFFFFFF',
     'POST two_factor:backup-codes': 'LFFFFF22222',
+    'api_access:grant-add': 'LFF22FFFFFF',
+    'api_access:grant-change': 'LFF2NFFFFFF',
+    'api_access:grant-remove': 'LFF2NFFFFFF',
+    'api_access:index': 'LFF22FFFFFF',
+    'api_access:key-add': 'LFF22FFFFFF',
+    'api_access:key-revoke': 'LFFNNFFFFFF',
+    # The API as signed-in people (the docs page's "Try it out"): figures for the roles the
+    # export pages allow, a location's returns for those who may see the location (A's object
+    # location: not the limited user's, B's or Leeds'). Keys are walked in test_no_get_writes.
+    'api-aggregates': 'UFFFFF2F222',
     'api-calendar': '22222222222',
+    'api-compliance': 'UFFFFF22222',
+    'api-data-items': 'U2222222222',
+    'api-docs': '22222222222',
+    'api-locations': 'U2222222222',
+    'api-returns': 'U2N2NN222N2',
     'api-schema': '22222222222',
     'benchmark:location': 'L2N2NF2FFF2',
     'bulk:confirm': 'MMMMMMMMMMM',
@@ -111,6 +127,9 @@ EXPECTED: dict[str, str] = {
     'dissemination:dashboard': 'LFFFFF2F222',
     'dissemination:dictionary': 'LFFFFF22222',
     'dissemination:exports': 'LFFFFF2F222',
+    'drafts:confirm': 'MMMMMMMMMMM',
+    'drafts:discard': 'LNNNNFFFFFF',
+    'drafts:draft': 'LNNNNFNFFFN',
     'email-link': '22222222222',
     'enforcement:action': 'LFFFFFF2FFF',
     'enforcement:case': 'LFFFFF22FF2',
@@ -190,7 +209,7 @@ def _verdict(response) -> str:
         location = response["Location"]
         sign_in = (reverse("login"), reverse("admin:login"))
         return "L" if location.split("?")[0] in sign_in else "R"
-    return {400: "4", 403: "F", 404: "N", 405: "M"}.get(status, str(status))
+    return {400: "4", 401: "U", 403: "F", 404: "N", 405: "M"}.get(status, str(status))
 
 
 def _read(response) -> None:

@@ -30,6 +30,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, path, resolve
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from api.models import ApiKey, ApiKeyKind, Supplier, SupplierGrant
+from api.services import key_create
+from capacity_tracker.management.commands.seed_demo import DEMO_SUPPLIER
 from capacity_tracker.schedule import JOBS
 from enforcement.models import EnforcementCase, Letter
 from enforcement.views import ACTIONS
@@ -37,7 +40,7 @@ from providers.models import Contact, Location, Provider, User
 from returns import bulk
 from returns.deadlines import LONDON, Period, window_dates
 from returns.email_links import make_token
-from returns.models import BulkUpload, CollectionWindow, ReturnVersion
+from returns.models import BulkUpload, CollectionWindow, ReturnDraft, ReturnVersion
 from returns.selectors import latest_opened_window
 from returns.services import windows_ensure
 from tests.conftest import client_for
@@ -178,6 +181,16 @@ def _action_slug(world: World, target: Target) -> str:
     return available[0] if available else next(iter(ACTIONS))
 
 
+def _first_pk(model: type, **lookup: object) -> int:
+    row = model._default_manager.filter(**lookup).order_by("pk").first()  # type: ignore[attr-defined]
+    return row.pk if row else 0  # none: the page answers 404, still a GET
+
+
+def _draft_reference(world: World, target: Target) -> str:
+    draft = ReturnDraft.objects.filter(location__provider=world.provider).order_by("pk").first()
+    return draft.reference if draft else "NO-SUCH-DRAFT"
+
+
 FILL: dict[str, Filler] = {
     "cqc_id": lambda w, t: w.location.cqc_id,
     "period": lambda w, t: w.window.period_key,
@@ -191,6 +204,9 @@ FILL: dict[str, Filler] = {
     "uidb64": lambda w, t: urlsafe_base64_encode(force_bytes(w.pending_user.pk)),
     "slug": _action_slug,
     "letter_reference": lambda w, t: w.letter.reference if w.letter else "NO-SUCH-LETTER",
+    # The provider's API access pages: A's first grant and key, if the world has any.
+    "grant_id": lambda w, t: _first_pk(SupplierGrant, provider=w.provider),
+    "key_id": lambda w, t: _first_pk(ApiKey, provider=w.provider),
     # Django admin
     "object_id": _admin_object_id,
     "pk": _admin_object_id,  # django-otp's device admin (the QR code page)
@@ -204,12 +220,30 @@ FILL: dict[str, Filler] = {
 # scheduled job never stored (the calendar used to store them, and the sweep then breached them).
 QUERY_FOR: dict[str, str] = {"api-calendar": "year=2024", "calendar": "year=2024"}
 
+
+def _last_month(world: World) -> str:
+    return str(world.window.period_obj.previous())
+
+
+# Query strings that need the world: the API's reads, asked about real data (the object
+# location, this month and last month's figures), so they do their work rather than a 400.
+QUERY_FILL: dict[str, Callable[[World], str]] = {
+    "api-data-items": lambda w: f"care_type=care_home&period={w.window.period_key}",
+    "api-locations": lambda w: "owing=true",
+    "api-returns": lambda w: f"location={w.location.cqc_id}",
+    "api-aggregates": lambda w: f"period={_last_month(w)}&level=location&care_type=care_home",
+    "api-compliance": lambda w: f"period={_last_month(w)}",
+}
+
 # Where a kwarg name means something else in one pattern.
 FILL_FOR: dict[tuple[str, str], Filler] = {
     ("providers:provider", "cqc_id"): lambda w, t: w.provider.cqc_id,
     ("enforcement:case", "reference"): _case_reference,
     ("enforcement:action", "reference"): _case_reference,
     ("enforcement:letter", "reference"): _case_reference,
+    ("drafts:draft", "reference"): _draft_reference,
+    ("drafts:confirm", "reference"): _draft_reference,
+    ("drafts:discard", "reference"): _draft_reference,
 }
 
 
@@ -249,6 +283,8 @@ def _path_for(target: Target, world: World | None) -> str:
     resolved = resolve(url)
     assert resolved.route == target.route, f"{url} resolves to {resolved.route!r}"
     query = QUERY_FOR.get(target.name)
+    if target.name in QUERY_FILL and world is not None:
+        query = QUERY_FILL[target.name](world)
     return f"{url}?{query}" if query else url
 
 
@@ -305,6 +341,38 @@ def _get(client: Client, path: str) -> HttpResponseBase:
     return response
 
 
+# Clients whose name starts with this call with an organisation's API key: they walk the API's
+# patterns only (elsewhere a key is nobody, as the anonymous visitor already is).
+API_KEY_CLIENT = "api key: "
+API_ROUTE = "api/v1/"
+
+
+def granted_locations_of(supplier: Supplier):  # type: ignore[no-untyped-def]
+    return Location.objects.filter(
+        supplier_grants__supplier=supplier, supplier_grants__revoked_at__isnull=True
+    )
+
+
+def _api_key_clients(world: World) -> dict[str, Client]:
+    """A real key of each kind (made before the first fingerprint: making one writes). The
+    supplier's acts for the walked location through the grant seed_demo gave it."""
+    supplier = Supplier.objects.get(name=DEMO_SUPPLIER)
+    assert granted_locations_of(supplier).filter(pk=world.location.pk).exists()
+    owners: dict[str, dict[str, object]] = {
+        ApiKeyKind.SUPPLIER: {"supplier": supplier},
+        ApiKeyKind.PROVIDER: {"provider": world.provider},
+        ApiKeyKind.LOCAL_AUTHORITY: {"local_authority": world.location.local_authority},
+        ApiKeyKind.DHSC: {},
+    }
+    clients = {}
+    for kind, owner in owners.items():
+        _key, raw = key_create(actor=None, kind=kind, name="Walk", now=NOW, **owner)  # type: ignore[arg-type]
+        clients[f"{API_KEY_CLIENT}{kind}"] = Client(
+            raise_request_exception=False, HTTP_AUTHORIZATION=f"Api-Key {raw}"
+        )
+    return clients
+
+
 def _walk(
     clients: dict[str, Client], targets: list[Target], world: World | None, capture_on_commit
 ) -> Walk:
@@ -313,11 +381,15 @@ def _walk(
     before = _fingerprints()
     for who, client in clients.items():
         for target in targets:
+            if who.startswith(API_KEY_CLIENT) and not target.route.startswith(API_ROUTE):
+                continue
             url = _path_for(target, world)
             with CaptureQueriesContext(connection) as queries, capture_on_commit() as callbacks:
                 response = _get(client, url)
             if response.status_code == 200:
                 walk.ok.add(target.route)
+                if who.startswith(API_KEY_CLIENT):
+                    walk.ok.add(f"{who} {target.route}")
             if response.status_code >= 500:
                 walk.errors.append(f"{who} GET {url}: {response.status_code}")
             walk.writes += [
@@ -328,6 +400,15 @@ def _walk(
             walk.on_commit += [f"{who} GET {url}: {callback!r}" for callback in callbacks]
     walk.changed = _changed(before, _fingerprints())
     return walk
+
+
+# Which API reads each kind of key must get a 200 from in the walk.
+API_READS = {
+    ApiKeyKind.SUPPLIER: ["calendar", "data-items", "locations", "returns"],
+    ApiKeyKind.PROVIDER: ["calendar", "data-items", "locations", "returns"],
+    ApiKeyKind.LOCAL_AUTHORITY: ["calendar", "aggregates", "compliance"],
+    ApiKeyKind.DHSC: ["calendar", "data-items", "aggregates", "compliance"],
+}
 
 
 @pytest.mark.django_db
@@ -343,6 +424,7 @@ def test_no_get_to_any_url_changes_any_row(django_capture_on_commit_callbacks) -
                 if email
                 else Client(raise_request_exception=False)
             )
+        clients.update(_api_key_clients(world))
         targets = list(_targets(get_resolver().url_patterns))
         walk = _walk(clients, targets, world, django_capture_on_commit_callbacks)
 
@@ -355,6 +437,11 @@ def test_no_get_to_any_url_changes_any_row(django_capture_on_commit_callbacks) -
     issue_pages = ["", "calendar/", "api/v1/calendar/", "returns/", "returns/bulk/"]
     for route in [*issue_pages, "quick/<str:token>/", "cases/<str:reference>/"]:
         assert route in walk.ok, route
+    # The API's reads answered each kind of key it is for (issue 12): a key's last use is
+    # noted in the cache, not the database, so none of these wrote either.
+    for who, endpoints in API_READS.items():
+        for endpoint in endpoints:
+            assert f"{API_KEY_CLIENT}{who} {API_ROUTE}{endpoint}/" in walk.ok, (who, endpoint)
 
 
 # --- The walk catches a GET that writes (so the test above is not passing by blindness) -------

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import pghistory
 import pgtrigger
+from django.db import connection
 from pghistory import runtime
 
 M = TypeVar("M")
@@ -70,6 +71,12 @@ def track_links(through: M, *, model_name: str) -> M:
     )(through)
 
 
+def recording() -> bool:
+    """Row history is kept on PostgreSQL only: the demo's SQLite database has no triggers, and
+    pghistory's context (a ``set_config`` before each statement) is PostgreSQL's SQL."""
+    return connection.vendor == "postgresql"
+
+
 def in_context() -> bool:
     return hasattr(runtime._tracker, "value")
 
@@ -81,6 +88,9 @@ def job_context(job: str, **metadata: Any) -> Iterator[None]:
     Inside a request or another job the name is added to that context instead: pghistory
     groups everything under the outermost context.
     """
+    if not recording():
+        yield
+        return
     with pghistory.context(job=job, **metadata):
         yield
 

@@ -15,6 +15,19 @@ import providers.validators
 
 # Django keeps no migration state for automatic many-to-many tables, so pgtrigger cannot add
 # triggers to them itself: this is pgtrigger's own SQL for them, as compiled when written.
+# PostgreSQL only: the demo's SQLite database has no triggers (pgtrigger skips it too).
+
+
+def postgresql_only(sql: str, reverse_sql: str) -> migrations.RunPython:
+    def run(statement: str):  # type: ignore[no-untyped-def]
+        def apply(apps, schema_editor):  # type: ignore[no-untyped-def]
+            if schema_editor.connection.vendor == "postgresql":
+                schema_editor.execute(statement)
+
+        return apply
+
+    return migrations.RunPython(run(sql), run(reverse_sql))
+
 
 ADDED_INSERT_LIMITED_TO_LOCATIONS = """
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(
@@ -1116,20 +1129,20 @@ class Migration(migrations.Migration):
                 ),
             ),
         ),
-        migrations.RunSQL(
-            sql=ADDED_INSERT_LIMITED_TO_LOCATIONS,
-            reverse_sql='DROP TRIGGER IF EXISTS pgtrigger_added_insert_fe2f8 ON "providers_user_limited_to_locations";',
+        postgresql_only(
+            ADDED_INSERT_LIMITED_TO_LOCATIONS,
+            'DROP TRIGGER IF EXISTS pgtrigger_added_insert_fe2f8 ON "providers_user_limited_to_locations";',
         ),
-        migrations.RunSQL(
-            sql=REMOVED_DELETE_LIMITED_TO_LOCATIONS,
-            reverse_sql='DROP TRIGGER IF EXISTS pgtrigger_removed_delete_a5175 ON "providers_user_limited_to_locations";',
+        postgresql_only(
+            REMOVED_DELETE_LIMITED_TO_LOCATIONS,
+            'DROP TRIGGER IF EXISTS pgtrigger_removed_delete_a5175 ON "providers_user_limited_to_locations";',
         ),
-        migrations.RunSQL(
-            sql=ADDED_INSERT_LOCAL_AUTHORITIES,
-            reverse_sql='DROP TRIGGER IF EXISTS pgtrigger_added_insert_59530 ON "providers_user_local_authorities";',
+        postgresql_only(
+            ADDED_INSERT_LOCAL_AUTHORITIES,
+            'DROP TRIGGER IF EXISTS pgtrigger_added_insert_59530 ON "providers_user_local_authorities";',
         ),
-        migrations.RunSQL(
-            sql=REMOVED_DELETE_LOCAL_AUTHORITIES,
-            reverse_sql='DROP TRIGGER IF EXISTS pgtrigger_removed_delete_d7e55 ON "providers_user_local_authorities";',
+        postgresql_only(
+            REMOVED_DELETE_LOCAL_AUTHORITIES,
+            'DROP TRIGGER IF EXISTS pgtrigger_removed_delete_d7e55 ON "providers_user_local_authorities";',
         ),
     ]

@@ -1,13 +1,20 @@
 from __future__ import annotations
 
+import datetime
 import io
+import json
+import re
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
 
+from api import keys
+from api.models import ApiKey, ApiKeyKind, Supplier, SupplierGrant
 from enforcement.models import Breach, EnforcementCase
 from providers.models import Location, Provider, RegistrationStatus, Role, User
 from returns.models import ReturnVersion
+from tests.api.keys import client_with
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +61,60 @@ def test_seed_demo_builds_a_small_world_once():
     text = out.getvalue()
     assert "demo-password-2026" in text
     assert "manager@meadowbank.example" in text
+
+
+def test_seed_demo_gives_a_supplier_a_key_and_some_locations_and_prints_the_key():
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    supplier = Supplier.objects.get(name="Demo Care Records Ltd")
+    grant = SupplierGrant.objects.get(supplier=supplier, revoked_at__isnull=True)
+    assert grant.provider.cqc_id == "1-101000001" and not grant.all_locations
+    granted = set(grant.locations.values_list("cqc_id", flat=True))
+    assert granted == {"1-1000000011", "1-1000000012"}
+    assert set(grant.provider.locations.values_list("cqc_id", flat=True)) - granted
+    key = ApiKey.objects.get(supplier=supplier, revoked_at__isnull=True)
+    assert key.kind == ApiKeyKind.SUPPLIER
+    text = out.getvalue()
+    printed = re.search(rf"Api-Key ({key.prefix}\.\S+)\"", text)
+    assert printed, text
+    raw = printed[1]
+    assert keys.matches(raw, key.hashed_key)  # the whole, working key: printed, not stored
+    assert raw not in key.hashed_key
+    assert "curl -i -X POST http://127.0.0.1:8000/api/v1/returns/" in text
+    assert '"location": "1-1000000011"' in text and '"location": "1-1000000013"' in text
+    assert "http://127.0.0.1:8000/api/v1/docs/" in text
+
+    # Run again: the same grant, the old key revoked and a new one printed.
+    again = io.StringIO()
+    call_command("seed_demo", stdout=again)
+    assert SupplierGrant.objects.get(supplier=supplier, revoked_at__isnull=True) == grant
+    key.refresh_from_db()
+    assert key.revoked_at is not None
+    new = ApiKey.objects.get(supplier=supplier, revoked_at__isnull=True)
+    assert new.prefix in again.getvalue() and raw not in again.getvalue()
+
+
+def test_the_printed_curl_examples_do_what_they_say():
+    """The printed key and bodies, sent as printed: a draft for the granted location, a 403
+    for the one Meadowbank did not grant."""
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    text = out.getvalue()
+    raw = re.search(r"Api-Key (\S+)\"", text)[1]
+    bodies = re.findall(r"-d '(\{.*?\})'", text)
+    assert len(bodies) == 2
+    client = client_with(raw)
+    with mock.patch("capacity_tracker.lib.clock.now", return_value=_in_latest_window()):
+        granted = client.post("/api/v1/returns/", json.loads(bodies[0]), format="json")
+        ungranted = client.post("/api/v1/returns/", json.loads(bodies[1]), format="json")
+    assert granted.status_code == 201, granted.content
+    assert ungranted.status_code == 403, ungranted.content
+    assert ungranted.json()["errors"][0]["field"] == "location"
+
+
+def _in_latest_window():
+    from capacity_tracker.lib import clock
+    from returns.selectors import latest_opened_window
+
+    # Inside the window the example names, whatever day the test runs.
+    return latest_opened_window(clock.now()).opens_at + datetime.timedelta(hours=1)

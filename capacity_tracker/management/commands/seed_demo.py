@@ -18,6 +18,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from api.models import ApiKey, ApiKeyKind, Supplier, SupplierGrant
+from api.services import grant_set, key_create, key_revoke
 from capacity_tracker.lib import clock, history
 from enforcement.sweep import sweep_window
 from providers import two_factor
@@ -36,10 +38,19 @@ from returns.datasets import dataset_for
 from returns.deadlines import Period, window_dates
 from returns.models import CollectionWindow, NilReason, ReturnVersion
 from returns.obligations import owing_locations
+from returns.selectors import latest_opened_window
 from returns.services import windows_ensure, windows_ensure_ahead
 from returns.submission import Submitter, previous_figures, return_save
 
 HISTORY_MONTHS = 24
+
+# The demo's care record software supplier: Meadowbank lets it send drafts for two of its
+# four locations, so a third shows what an ungranted location answers.
+DEMO_SUPPLIER = "Demo Care Records Ltd"
+DEMO_SUPPLIER_EMAIL = "api@democarerecords.example"
+DEMO_KEY_NAME = "Demo key (made by seed_demo)"
+GRANTED_LOCATIONS = ("1-1000000011", "1-1000000012")
+UNGRANTED_LOCATION = "1-1000000013"
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo on purpose
 # With DEBUG on, demo staff get an authenticator app with this key (so the demo can be signed
@@ -320,6 +331,7 @@ class Command(BaseCommand):
             self._world(today)
             users = self._users()
             self._history()
+            raw_key = self._api()
         self.stdout.write(
             self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/sign-in/")
         )
@@ -332,6 +344,7 @@ class Command(BaseCommand):
                 f"one (time-based, 6 digits): {two_factor.key_for_people(DEMO_TOTP_KEY)}\n"
                 f"  or print the code now: oathtool --totp -b {two_factor.base32_key(DEMO_TOTP_KEY)}"
             )
+        self._print_api_example(raw_key)
 
     def _world(self, today: datetime.date) -> None:
         councils = {la.ons_code: la for la in LocalAuthority.objects.all()}
@@ -471,6 +484,63 @@ class Command(BaseCommand):
             now=when,
             answers=demo_answers(location, care_type, rng) if kind == "full" else None,
             nil_reason=NilReason.NO_SERVICE_USERS if nil else "",
+        )
+
+    def _api(self) -> str:
+        """The demo supplier, Meadowbank's grant to it, and a fresh key for it.
+
+        A key's secret is never stored, so a run cannot show the key of the run before: each
+        run revokes the previous demo key and makes a new one, to print once.
+        """
+        now = clock.now()
+        supplier, _ = Supplier.objects.get_or_create(
+            name=DEMO_SUPPLIER, defaults={"contact_email": DEMO_SUPPLIER_EMAIL}
+        )
+        meadowbank = Provider.objects.get(cqc_id="1-101000001")
+        approver = User.objects.get(email="manager@meadowbank.example")
+        if not SupplierGrant.objects.filter(
+            provider=meadowbank, supplier=supplier, revoked_at__isnull=True
+        ).exists():
+            grant_set(
+                actor=approver,
+                provider=meadowbank,
+                supplier=supplier,
+                locations=list(Location.objects.filter(cqc_id__in=GRANTED_LOCATIONS)),
+                now=now,
+            )
+        admin = User.objects.get(email="admin@asc-collection.example")
+        for old in ApiKey.objects.filter(
+            supplier=supplier, name=DEMO_KEY_NAME, revoked_at__isnull=True
+        ):
+            key_revoke(
+                actor=admin, api_key_id=old.pk, reason="seed_demo ran again: new key", now=now
+            )
+        _key, raw = key_create(
+            actor=admin, kind=ApiKeyKind.SUPPLIER, name=DEMO_KEY_NAME, supplier=supplier, now=now
+        )
+        return raw
+
+    def _print_api_example(self, raw_key: str) -> None:
+        period = latest_opened_window(clock.now()).period_key
+        body = (
+            f'{{"location": "%s", "care_type": "care_home", "period": "{period}", '
+            '"kind": "nil", "nil_reason": "no_service_users"}'
+        )
+        curl = (
+            "  curl -i -X POST http://127.0.0.1:8000/api/v1/returns/ \\\n"
+            f'    -H "Authorization: Api-Key {raw_key}" \\\n'
+            '    -H "Content-Type: application/json" \\\n'
+            "    -d '%s'"
+        )
+        self.stdout.write(
+            f"\nAPI key for the supplier {DEMO_SUPPLIER} (shown once; each run makes a new one):"
+            f"\n  {raw_key}\n"
+            "API docs: http://127.0.0.1:8000/api/v1/docs/\n"
+            f"Send a draft return for {GRANTED_LOCATIONS[0]}, a location Meadowbank granted the"
+            " supplier (201; the provider confirms it in the portal):\n"
+            + curl % (body % GRANTED_LOCATIONS[0])
+            + f"\nThe same for {UNGRANTED_LOCATION}, which Meadowbank did not grant (403):\n"
+            + curl % (body % UNGRANTED_LOCATION)
         )
 
     def _users(self) -> list[tuple[str, str]]:
