@@ -3,14 +3,22 @@
 Queueing is an INSERT that ignores rows whose unique key exists, so a job that runs twice
 queues nothing the second time. Sending claims rows with ``SELECT ... FOR UPDATE SKIP
 LOCKED`` and marks them "sending" in the same transaction, so two workers never take the same
-row. A row left "sending" by a worker that died is never retried blindly (it may have gone):
-it is marked failed for support staff to look at and resend.
+row (a run that waited for the lock re-reads the row, finds it "sending" and passes it by).
+A row left "sending" by a worker that died is never retried blindly (it may have gone): after
+STUCK_AFTER it is marked failed for support staff to look at and resend. Rows a run claimed
+but never handed to the gateway go straight back to the queue when the run ends, however it
+ends.
+
+Runs start every minute from beat and may overlap on a multi-process worker, so the
+provider's per-minute limit is one limit shared by every process (``send_limit``): each
+message takes a slot just before it goes.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -20,7 +28,7 @@ from django.db import transaction
 from django.db.models import F
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 
-from capacity_tracker.lib import mail_gateway
+from capacity_tracker.lib import mail_gateway, send_limit
 from providers.audit import audit_record
 from providers.models import OutboundEmail, User
 
@@ -29,6 +37,9 @@ logger = logging.getLogger(__name__)
 Status = OutboundEmail.Status
 CLAIM_BATCH = 200
 STUCK_AFTER = datetime.timedelta(minutes=15)
+# A run stops claiming new batches after this long (the next beat tick carries on), so that
+# its claims stay far younger than STUCK_AFTER and a Celery task never runs for hours.
+RUN_FOR = datetime.timedelta(minutes=5)
 # A veto looks at a claimed email just before it goes and may return a reason not to send it
 # (for example: the location has updated since the reminder was queued).
 Veto = Callable[[OutboundEmail], str | None]
@@ -57,7 +68,13 @@ def outbox_queue(emails: Iterable[OutboundEmail], *, kind: str, scope: str) -> i
     return existing.count() - before
 
 
-def outbox_claim(*, now: datetime.datetime, limit: int = CLAIM_BATCH) -> list[int]:
+def outbox_claim(
+    *,
+    now: datetime.datetime,
+    limit: int = CLAIM_BATCH,
+    claimed_at: datetime.datetime | None = None,
+) -> list[int]:
+    """Take up to ``limit`` due rows for this run alone, marking them "sending"."""
     with transaction.atomic():
         ids = list(
             OutboundEmail.objects.select_for_update(skip_locked=True)
@@ -66,9 +83,16 @@ def outbox_claim(*, now: datetime.datetime, limit: int = CLAIM_BATCH) -> list[in
             .values_list("id", flat=True)[:limit]
         )
         OutboundEmail.objects.filter(id__in=ids).update(
-            status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+            status=Status.SENDING, claimed_at=claimed_at or now, attempts=F("attempts") + 1
         )
     return ids
+
+
+def outbox_unclaim(email_ids: Iterable[int]) -> int:
+    """Put claimed rows that never reached the gateway back in the queue, as if untouched."""
+    return OutboundEmail.objects.filter(id__in=list(email_ids), status=Status.SENDING).update(
+        status=Status.QUEUED, claimed_at=None, attempts=F("attempts") - 1
+    )
 
 
 def _finish(email_id: int, **fields: object) -> bool:
@@ -148,43 +172,76 @@ class SendReport:
         )
 
 
+def claim_batch(limit: send_limit.SendLimit) -> int:
+    """A quarter of a window's allowance at most: claimed rows wait their turn for a slot, and
+    with several runs sharing the limit the wait must stay short."""
+    return max(1, min(CLAIM_BATCH, limit.limit // 4))
+
+
 def outbox_send_due(
     *,
     now: datetime.datetime,
     vetoes: dict[str, Veto] | None = None,
     max_batches: int = 50,
-    throttle: mail_gateway.Throttle | None = None,
+    limit: send_limit.SendLimit | None = None,
 ) -> SendReport:
-    """Send what is due, batch by batch, under the per-minute limit."""
+    """Send what is due, batch by batch, under the service-wide per-minute limit."""
     report = SendReport(stuck=outbox_release_stuck(now=now))
-    throttle = throttle or mail_gateway.Throttle(settings.EMAIL_MAX_PER_MINUTE)
+    limit = limit or send_limit.for_email()
+    batch = claim_batch(limit)
+    started = time.monotonic()
+
+    def elapsed() -> datetime.timedelta:
+        return datetime.timedelta(seconds=time.monotonic() - started)
+
     for _ in range(max_batches):
-        ids = outbox_claim(now=now)
+        if elapsed() >= RUN_FOR:
+            break
+        # ``now`` is when the run began; a claim made minutes later is stamped with the real
+        # time, or another run would take it for one left by a dead worker.
+        ids = outbox_claim(now=now, limit=batch, claimed_at=now + elapsed())
         if not ids:
             break
-        for email_id in ids:
-            throttle.wait()
-            try:
-                outcome = outbox_send_one(email_id, now=now, vetoes=vetoes)
-            except Exception as exc:  # one email's surprise must not stop the rest of the batch
-                logger.exception("email %s: unexpected error while sending", email_id)
-                _finish(
-                    email_id,
-                    status=Status.FAILED,
-                    last_error="An unexpected error stopped this email, so it may or may not "
-                    f"have gone. Check with the recipient and resend it if needed. "
-                    f"({exc.__class__.__name__}: {exc})",
-                )
-                outcome = Status.FAILED
-            if outcome == Status.SENT:
-                report.sent += 1
-            elif outcome == Status.QUEUED:
-                report.retrying += 1
-            elif outcome == Status.FAILED:
-                report.failed += 1
-            elif outcome == Status.CANCELLED:
-                report.cancelled += 1
+        pending = list(ids)
+        try:
+            while pending:
+                # Twice the window: slots free up within one window unless other runs keep
+                # taking them, in which case those runs are sending and this one can stop.
+                if not limit.acquire(timeout=2 * limit.window):
+                    logger.warning("no email slot came free; %s emails left queued", len(pending))
+                    return report
+                email_id = pending.pop(0)
+                _tally(report, _send_guarded(email_id, now=now, vetoes=vetoes))
+        finally:
+            if pending:
+                outbox_unclaim(pending)
     return report
+
+
+def _send_guarded(email_id: int, *, now: datetime.datetime, vetoes: dict[str, Veto] | None) -> str:
+    try:
+        return outbox_send_one(email_id, now=now, vetoes=vetoes)
+    except Exception as exc:  # one email's surprise must not stop the rest of the batch
+        logger.exception("email %s: unexpected error while sending", email_id)
+        _finish(
+            email_id,
+            status=Status.FAILED,
+            last_error="An unexpected error stopped this email, so it may or may not "
+            f"have gone. Check with the recipient and resend it if needed. "
+            f"({exc.__class__.__name__}: {exc})",
+        )
+        return Status.FAILED
+
+
+def _tally(report: SendReport, outcome: str) -> None:
+    if outcome == Status.SENT:
+        report.sent += 1
+    elif outcome == Status.QUEUED:
+        report.retrying += 1
+    elif outcome == Status.FAILED:
+        report.failed += 1
+    elif outcome == Status.CANCELLED:
+        report.cancelled += 1
 
 
 def outbox_release_stuck(*, now: datetime.datetime) -> int:

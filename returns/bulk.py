@@ -12,21 +12,23 @@ Three layers, so that the rules can be tested without a database:
 
 The apply re-checks the file with the return heads locked, so a row that has become invalid
 since the preview (access removed, figures changed under an "unchanged" row) saves nothing.
+Saves of one provider's locations queue one behind another; different providers' saves run
+side by side (``_queue_behind_saves_of_the_same_providers``).
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
+import zlib
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 
-from capacity_tracker.lib.db import advisory_xact_lock
 from providers.access import Role, role_of
 from providers.audit import audit_record, audit_record_many
-from providers.models import User
+from providers.models import Location, User
 from returns.bulk_parsing import (
     BATCH,
     INLINE_MAX_ROWS,
@@ -204,8 +206,6 @@ def bulk_apply(*, upload_id: int, now: datetime.datetime) -> BulkUpload:
             return upload
         if upload.status not in (BulkUpload.Status.READY, BulkUpload.Status.APPLYING):
             raise BulkNotReady("This file cannot be saved: check it again.")
-        # Two bulk saves for the same month queue here, so their head locks never interleave.
-        advisory_xact_lock(f"returns.bulk_apply.{upload.window_id}")
         current = latest_opened_window(now)
         try:
             if current.period != upload.window.period:  # current may not be stored yet
@@ -245,7 +245,9 @@ def _check_and_save(upload: BulkUpload, now: datetime.datetime) -> CheckResult:
     if parsed.errors:
         raise _Refused(parsed.errors)
     located = _locate(parsed, user)
-    heads = _lock_heads(window, _pairs(parsed, located))
+    pairs = _pairs(parsed, located)
+    _queue_behind_saves_of_the_same_providers(window, {pk for pk, _ in pairs})
+    heads = _lock_heads(window, pairs)
     context = load_context(parsed, user=user, window=window, datasets=datasets, located=located)
     result = check_rows(parsed, context)
     if result.errors:
@@ -262,6 +264,38 @@ def _pairs(parsed: ParsedFile, located: _Located) -> list[tuple[int, str]]:
         if fact is not None and fact.editable and care_type in fact.care_types:
             pairs.add((fact.pk, care_type))
     return sorted(pairs)
+
+
+def _queue_behind_saves_of_the_same_providers(
+    window: CollectionWindow, location_ids: set[int]
+) -> None:
+    """Wait for any other bulk save this month of the providers whose locations we save.
+
+    Two saves that share a return head then never lock heads at the same time: the second
+    starts once the first has committed, so a save of thousands of rows never waits head by
+    head on another, nor risks a lock cycle with it. (The head locks alone would keep the
+    versions right: the heads are created in key order and locked in ``pk`` order.) Saves for
+    different providers share no head, so they no longer wait for each other, as they did
+    under the old single lock per month. A support user's file may cover several providers:
+    it takes each provider's lock, in ``provider_id`` order, so two such files cannot each
+    hold a lock the other wants. One statement, whatever the number of rows.
+
+    The two-key form of the lock keeps these keys apart from ``advisory_xact_lock``'s. SQLite
+    (the demo) has one writer at a time, so there is nothing to do there.
+    """
+    if not location_ids or connection.vendor != "postgresql":
+        return
+    month = zlib.crc32(f"returns.bulk_apply.{window.pk}".encode()) - 2**31
+    table = Location._meta.db_table  # the model's own name, not input
+    # PostgreSQL evaluates the output list after the ORDER BY, so the locks are taken in
+    # provider order.
+    sql = (
+        "SELECT pg_advisory_xact_lock(%s::int4, (p %% 2147483647)::int4) FROM ("  # noqa: S608
+        f"SELECT DISTINCT provider_id AS p FROM {table} WHERE id = ANY(%s)"
+        ") AS providers ORDER BY p"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [month, sorted(location_ids)])
 
 
 def _lock_heads(

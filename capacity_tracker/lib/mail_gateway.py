@@ -7,12 +7,13 @@ templates/emails/<name>.txt, whose first line is the subject.
 
 Errors are sorted into temporary (try again later: timeouts, 429, 5xx) and permanent (a bad
 address, a missing template): the outbox retries the first and gives up on the second.
+The provider's per-minute limit is kept by the outbox with ``send_limit``, shared by every
+worker process.
 """
 
 from __future__ import annotations
 
 import re
-import time
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -123,17 +124,3 @@ def _send_notify(
     except OSError as exc:  # connection refused, timeout (requests' errors are OSErrors)
         raise TemporaryFailure(f"{exc.__class__.__name__}: {exc}") from exc
     return Sent(provider_reference=str(response.get("id", "")))
-
-
-class Throttle:
-    """Spaces sends so that one worker stays under a per-minute limit (Notify allows 3,000)."""
-
-    def __init__(self, per_minute: int):
-        self.interval = 60.0 / per_minute if per_minute > 0 else 0.0
-        self._next = 0.0
-
-    def wait(self) -> None:
-        now = time.monotonic()
-        if now < self._next:
-            time.sleep(self._next - now)
-        self._next = max(now, self._next) + self.interval
