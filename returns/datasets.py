@@ -9,17 +9,27 @@ Shipped versions, each loaded by a data migration (an operator loads a later not
 - ``dataset_2027_01.json``: the July 2023 items plus the vaccination items asked every month.
 
 Which months are vaccination campaign months (the seasonal items) is data too: CampaignMonth.
+
+``dataset_for`` keeps what it builds in a per-process cache that an edit in any process
+invalidates once committed (see "The dataset cache" below).
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+import logging
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models.signals import post_delete, post_save
 
 from returns.deadlines import Period
 from returns.validation import Dataset, ItemSpec, RuleSpec
@@ -88,22 +98,61 @@ def load_dataset_file(path: Path, version_model: Any, item_model: Any, rule_mode
         for care_type, rules in spec["rules"].items()
         for order, rule in enumerate(rules, start=1)
     )
+    # bulk_create sends no signals, and a migration's historical models send none we hear.
+    if not _writing_datasets():
+        transaction.on_commit(_bump_quietly)
     return version
 
 
 def dataset_for(period: Period, care_type: str) -> Dataset:
-    """The items and rules in force for a month and care type: four small queries."""
+    """The items and rules in force for a month and care type.
+
+    From this process's cache when it is current (no query), else four small queries; see
+    the notes on the cache below for why a cached dataset is never stale.
+    """
+    generation = None if _writing_datasets() else _generation()
+    if generation is None:
+        return _read_dataset(period, care_type)
+    month = period.first_day()
+    in_force = _in_force.get((generation, month))
+    if in_force is None:
+        version_id, campaign = _read_in_force(period)
+        _in_force.put((generation, month), (version_id, campaign))
+    else:
+        version_id, campaign = in_force
+    key = (generation, version_id, care_type, campaign)
+    dataset = _built.get(key)
+    if dataset is None:
+        dataset = _build(version_id, care_type, campaign)
+        _built.put(key, dataset)
+    return dataset
+
+
+def _read_dataset(period: Period, care_type: str) -> Dataset:
+    version_id, campaign = _read_in_force(period)
+    return _build(version_id, care_type, campaign)
+
+
+def _read_in_force(period: Period) -> tuple[int, bool]:
+    """The version in force for the month, and whether the month is a campaign month."""
     from returns.models import CampaignMonth, DatasetVersion
 
-    version = (
+    version_id = (
         DatasetVersion.objects.filter(effective_from__lte=period.first_day())
         .order_by("-effective_from")
+        .values_list("pk", flat=True)
         .first()
     )
-    if version is None:
+    if version_id is None:
         raise LookupError(f"No dataset version is in force for {period}.")
     # Campaign months are months of the year (twelve rows), so this is one indexed lookup.
     campaign = CampaignMonth.objects.filter(month=period.month, in_campaign=True).exists()
+    return version_id, campaign
+
+
+def _build(version_id: int, care_type: str, campaign: bool) -> Dataset:
+    from returns.models import DataItem, ItemRule
+
     items = tuple(
         ItemSpec(
             code=item.code,
@@ -116,7 +165,9 @@ def dataset_for(period: Period, care_type: str) -> Dataset:
             help_text=item.help_text,
             campaign_only=item.campaign_only,
         )
-        for item in version.items.filter(care_type=care_type).order_by("order")
+        for item in DataItem.objects.filter(version_id=version_id, care_type=care_type).order_by(
+            "order"
+        )
         if campaign or not item.campaign_only
     )
     rules = tuple(
@@ -127,10 +178,12 @@ def dataset_for(period: Period, care_type: str) -> Dataset:
             message=rule.message,
             when_value=rule.when_value,
         )
-        for rule in version.rules.filter(care_type=care_type).order_by("order")
+        for rule in ItemRule.objects.filter(version_id=version_id, care_type=care_type).order_by(
+            "order"
+        )
     )
     return Dataset(
-        version_id=version.pk, care_type=care_type, items=items, rules=rules, campaign=campaign
+        version_id=version_id, care_type=care_type, items=items, rules=rules, campaign=campaign
     )
 
 
@@ -162,3 +215,116 @@ def campaign_month_change(
             data={"month": month, "in_campaign_was": was, "in_campaign": in_campaign},
         )
     return row
+
+
+# --- The dataset cache ------------------------------------------------------------------------
+#
+# A save reads its month's dataset up to three times (the form, the check page, the save
+# service), and every API submission, CSV row and page does too; built, a dataset is a few KB
+# of frozen tuples that changes only when someone edits a version, its items or rules, or the
+# campaign months, in admin before the version is in use. So each process keeps the datasets
+# it has built in a small LRU, keyed by a *generation* token kept in Django's cache (Redis,
+# shared by every gunicorn and Celery process):
+#
+# - Any save or delete of a DatasetVersion, DataItem, ItemRule or CampaignMonth (admin, the
+#   load_dataset command, campaign_month_change) replaces the token with a new random one
+#   *after its transaction commits*. Another process reads the new token on its next lookup,
+#   so its old entries (keyed by the old token) are never used again: no process serves a
+#   dataset from before an edit once the edit is committed. Bumping only after the commit
+#   matters: a bump before it would let another process read the new token with the old rows
+#   (it cannot see uncommitted rows yet) and keep them under the new token.
+# - Until that commit, the writing connection bypasses the cache altogether (it can see its
+#   own uncommitted rows, which must not be cached: the transaction may still roll back).
+# - Tokens are random, never counters, so a flushed or restarted Redis cannot bring an old
+#   generation back to life; and they expire after GENERATION_TTL seconds, which bounds how
+#   long a write that sends no signals (QuerySet.update, bulk_create, raw SQL in a shell) can
+#   go unseen. load_dataset_file, which bulk-creates rules, bumps explicitly.
+# - If the cache cannot be read, lookups go to the database: slower, never stale.
+
+GENERATION_KEY = "returns:datasets:generation"
+GENERATION_TTL = 10 * 60  # seconds
+logger = logging.getLogger(__name__)
+
+
+class _Lru:
+    """A small thread-safe least-recently-used map (gunicorn may run threads)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._data: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+# (generation, first day of month) -> (version id, campaign month?)
+_in_force = _Lru(size=256)
+# (generation, version id, care type, campaign month?) -> Dataset: a handful of versions
+# times three care types times two, so a few dozen at most.
+_built = _Lru(size=64)
+
+
+def _generation() -> str | None:
+    """The current token, making one if there is none; None if the cache is unreachable."""
+    try:
+        token = cache.get(GENERATION_KEY)
+        if token is None:
+            cache.add(GENERATION_KEY, uuid.uuid4().hex, GENERATION_TTL)  # first writer wins
+            token = cache.get(GENERATION_KEY)
+        return token
+    # Any error: a cache outage must not stop returns, only slow them.
+    except Exception:
+        logger.warning("Dataset cache unavailable: reading from the database", exc_info=True)
+        return None
+
+
+def dataset_cache_bump() -> None:
+    """Make every process rebuild its datasets: call after a write that sends no signals."""
+    _in_force.clear()
+    _built.clear()
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, GENERATION_TTL)
+
+
+def _writing_datasets(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Has this connection's open transaction changed a dataset (a bump waits for commit)?"""
+    return any(func is _bump_quietly for _, func, _ in connections[using].run_on_commit)
+
+
+def _dataset_changed(sender: Any, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
+    if not _writing_datasets(using):  # once per transaction, however many rows it writes
+        transaction.on_commit(_bump_quietly, using=using)
+
+
+def _bump_quietly() -> None:
+    """After a commit that changed a dataset: the edit stands whatever happens here."""
+    try:
+        dataset_cache_bump()
+    # Any error (say a migration run with no cache): logged; the TTL bounds the staleness.
+    except Exception:
+        logger.warning("Could not bump the dataset cache generation", exc_info=True)
+
+
+# Lazy model references: this module must not import returns.models at import time.
+for _model in ("DatasetVersion", "DataItem", "ItemRule", "CampaignMonth"):
+    post_save.connect(
+        _dataset_changed, sender=f"returns.{_model}", dispatch_uid=f"dataset-cache-{_model}-save"
+    )
+    post_delete.connect(
+        _dataset_changed, sender=f"returns.{_model}", dispatch_uid=f"dataset-cache-{_model}-delete"
+    )

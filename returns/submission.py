@@ -30,6 +30,7 @@ from returns.services import WindowNotStored, window_for_saving
 from returns.validation import Dataset, clean_answers
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
+REFERENCE_ATTEMPTS = 5
 
 
 class ReturnError(Exception):
@@ -196,6 +197,61 @@ def return_save(
         nil_reason_detail=nil_reason_detail,
         dataset=dataset,
     )
+    # References are short enough to read over the phone, so two can collide (about one in a
+    # billion per save within a month). Rather than a savepoint around every insert (two more
+    # queries per save) the whole write is tried again with another reference on a clash:
+    # nothing of a failed attempt remains (its atomic block rolled back), not even a window
+    # or head it created.
+    for attempt in range(REFERENCE_ATTEMPTS):
+        reference = new_reference(window)
+        try:
+            return _write(
+                reference=reference,
+                submitter=submitter,
+                location=location,
+                care_type=care_type,
+                window=window,
+                kind=kind,
+                source=source,
+                now=now,
+                clean=clean,
+                dataset_version_id=dataset_version_id,
+                nil_reason=nil_reason,
+                nil_reason_detail=nil_reason_detail,
+                based_on=based_on,
+                on_behalf_reason=on_behalf_reason,
+                api_key=api_key,
+                via_supplier=via_supplier,
+            )
+        except IntegrityError:
+            if (
+                attempt == REFERENCE_ATTEMPTS - 1
+                or not ReturnVersion.objects.filter(reference=reference).exists()
+            ):
+                raise  # not a reference clash: let the caller see the real error
+    raise AssertionError("unreachable")  # the last attempt returns or raises
+
+
+def _write(
+    *,
+    reference: str,
+    submitter: Submitter,
+    location: Location,
+    care_type: str,
+    window: CollectionWindow,
+    kind: str,
+    source: str,
+    now: datetime.datetime,
+    clean: dict[str, Any],
+    dataset_version_id: int,
+    nil_reason: str,
+    nil_reason_detail: str,
+    based_on: int | None,
+    on_behalf_reason: str,
+    api_key: ApiKey | None,
+    via_supplier: Supplier | None,
+) -> ReturnVersion:
+    """One attempt at the save's writes, all or nothing."""
     with transaction.atomic():
         if window.pk is None:
             window = _stored(window, now)
@@ -204,6 +260,7 @@ def return_save(
             raise StaleReturn(head.latest)
         in_window = window.contains(now)
         version = ReturnVersion(
+            reference=reference,
             return_head=head,
             number=head.version_count + 1,
             kind=kind,
@@ -221,7 +278,7 @@ def return_save(
             api_key=api_key,
             via_supplier=via_supplier,
         )
-        _insert_with_unique_reference(version, window)
+        version.save(force_insert=True)
         head.version_count = version.number
         head.latest = version
         if in_window:
@@ -257,31 +314,15 @@ def _stored(window: CollectionWindow, now: datetime.datetime) -> CollectionWindo
         raise ReturnNotAllowed(str(exc)) from None
 
 
-def _insert_with_unique_reference(version: ReturnVersion, window: CollectionWindow) -> None:
-    """References are short enough to read over the phone, so two can collide (about one in
-    a billion per save within a month): try another inside a savepoint rather than fail."""
-    for attempt in range(5):
-        version.reference = new_reference(window)
-        try:
-            with transaction.atomic():
-                version.save(force_insert=True)
-            return
-        except IntegrityError:
-            if (
-                attempt == 4
-                or ReturnVersion.objects.filter(reference=version.reference).count() == 0
-            ):
-                raise  # not a reference clash: let the caller see the real error
-
-
 def _locked_head(location: Location, care_type: str, window: CollectionWindow) -> Return:
+    """The obligation's head, created if this is the month's first save, locked until commit.
+
+    Two queries whether or not it exists: the insert skips a head that exists (or that
+    another save is creating right now: it waits for that save to commit), so losing the race
+    to create is not an error and needs no savepoint; as ``bulk._lock_heads`` does for many.
+    """
     lookup = {"location": location, "care_type": care_type, "window": window}
-    head = Return.objects.select_for_update().filter(**lookup).first()
-    if head is None:
-        try:
-            with transaction.atomic():  # a savepoint: losing the race to create is not an error
-                return Return.objects.create(**lookup)  # our new row is locked until commit
-        except IntegrityError:
-            head = Return.objects.select_for_update().get(**lookup)
+    Return.objects.bulk_create([Return(**lookup)], ignore_conflicts=True)
+    head = Return.objects.select_for_update().get(**lookup)
     head.location, head.window = location, window  # already loaded: spare the audit two queries
     return head
