@@ -7,7 +7,7 @@ and must say why they are submitting on the provider's behalf.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,16 +17,18 @@ from django.urls import reverse
 from capacity_tracker.lib import clock
 from providers.access import editable_locations, get_location_for, role_of, role_required
 from providers.models import CareType, Location, Role
+from returns.dashboard_filters import DashboardFilterForm, page_number
 from returns.datasets import dataset_for
 from returns.deadlines import Period
 from returns.drafts import waiting_drafts
 from returns.forms import ConfirmForm, NilReturnForm, ReturnForm
 from returns.models import CollectionWindow, Return, ReturnKind, ReturnSource, ReturnVersion
 from returns.selectors import (
-    dashboard_rows,
+    DASHBOARD_PAGE_SIZE,
+    dashboard_councils,
+    dashboard_page,
+    dashboard_windows,
     history_for,
-    latest_opened_window,
-    window_current_or_next,
     window_for_period,
 )
 from returns.services import window_storable
@@ -43,12 +45,31 @@ PORTAL_ROLES = (Role.PROVIDER, Role.SUPPORT)
 YES_NO_LABELS = {"yes": "Yes", "no": "No"}
 
 
+_UNREAD: Any = object()
+
+
 @dataclass
 class Obligation:
     location: Location
     care_type: str
     window: CollectionWindow
-    head: Return | None
+    # Read on first use: the form's POST and the save never need it (the save service locks
+    # and reads the head itself), which spares each of those requests a query.
+    _head: Any = field(default=_UNREAD, repr=False)
+
+    @property
+    def head(self) -> Return | None:
+        if self._head is _UNREAD:
+            self._head = (
+                Return.objects.filter(
+                    location=self.location, care_type=self.care_type, window=self.window
+                )
+                .select_related("latest")
+                .first()
+                if self.window.pk is not None
+                else None
+            )
+        return self._head
 
     @property
     def care_type_label(self) -> str:
@@ -83,14 +104,7 @@ def _obligation(request: HttpRequest, period: str, cqc_id: str, care_type: str) 
         raise Http404("That collection has not opened.")
     if window.pk is None and not window_storable(month, now=now):
         raise Http404("This service did not run that month's collection.")
-    head = (
-        Return.objects.filter(location=location, care_type=care_type, window=window)
-        .select_related("latest")
-        .first()
-        if window.pk is not None
-        else None
-    )
-    return Obligation(location=location, care_type=care_type, window=window, head=head)
+    return Obligation(location=location, care_type=care_type, window=window)
 
 
 def _submitter(request: HttpRequest) -> tuple[Submitter, str]:
@@ -99,7 +113,8 @@ def _submitter(request: HttpRequest) -> tuple[Submitter, str]:
 
 
 def _save(request: HttpRequest, obligation: Obligation, kind: str, **fields: Any) -> ReturnVersion:
-    """One call of the save service on behalf of the signed-in person; raises its errors."""
+    """One call of the save service on behalf of the signed-in person; raises its errors.
+    Pass ``dataset=`` when the view has read it already (the service would read it again)."""
     submitter, source = _submitter(request)
     return return_save(
         submitter=submitter,
@@ -129,10 +144,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if role_of(request.user) is not Role.PROVIDER:
         return redirect("providers:locations")  # staff work from a location, not a dashboard
     now = clock.now()
-    window = latest_opened_window(now)
-    next_window = window_current_or_next(now)
+    windows = dashboard_windows(now)
+    window, next_window = windows.window, windows.next_window
     locations = editable_locations(request.user)
-    rows = dashboard_rows(locations, window, now)
+    form = DashboardFilterForm(request.GET, councils=list(dashboard_councils(locations)))
+    filters = form.filters()
+    # One page of rows, filtered and counted in SQL: a group of 500 locations costs the same
+    # queries as one of five, and the to-do count is the whole group's, not the page's.
+    page = dashboard_page(
+        locations,
+        windows,
+        now,
+        filters=filters,
+        page=page_number(request.GET.get("page")),
+    )
     days_left = (window.last_day - clock.local_date(now)).days + 1 if window.contains(now) else None
     return render(
         request,
@@ -142,14 +167,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "window_is_open": window.contains(now),
             "days_left": days_left,
             "next_window": next_window if next_window.period != window.period else None,
-            "previous_window": CollectionWindow.objects.filter(period__lt=window.period)
-            .order_by("-period")
-            .first(),
-            "rows": rows,
-            "to_do": sum(1 for row in rows if row.status == "not_started"),
+            "previous_window": windows.previous,
+            "page": page,
+            "rows": page.rows,
+            "to_do": page.to_do,
+            # A small group looks as it always has: one table, no filters, no pages.
+            "paged": page.group_rows > DASHBOARD_PAGE_SIZE or filters.active or bool(form.errors),
+            "form": form,
+            "query": form.query(),
             # Figures care record suppliers sent through the API, for the provider to confirm.
             "drafts": list(waiting_drafts(request.user, locations=locations)),
         },
+        # A filter value not in its list is the request's fault: say so, and ignore that filter.
+        status=400 if form.errors else 200,
     )
 
 
@@ -217,6 +247,7 @@ def check_answers(request: HttpRequest, period: str, cqc_id: str, care_type: str
                 ReturnKind.FULL,
                 answers=draft["answers"],
                 based_on=int(draft["based_on"]),
+                dataset=dataset,
             )
         except StaleReturn as exc:
             return render(

@@ -11,12 +11,22 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
-from providers.models import CareType, Location
+from providers.models import CareType, LocalAuthority, Location, RegistrationStatus
 from returns.deadlines import LONDON, Period, window_dates
 from returns.models import CollectionWindow, Return, ReturnKind, ReturnVersion
-from returns.obligations import opening_day, owes, status_on, with_status_on
+from returns.obligations import OFFERED, opening_day, owes, status_on, with_status_on
 
 MIN_YEAR = 2020
 MAX_YEAR = 2100
@@ -65,7 +75,12 @@ def _windows_around(now: datetime.datetime) -> list[CollectionWindow]:
 
 def window_current_or_next(now: datetime.datetime) -> CollectionWindow:
     """The window open at ``now``, or else the next one to open."""
-    windows = _windows_around(now)
+    return _current_or_next_of(_windows_around(now), now)
+
+
+def _current_or_next_of(
+    windows: list[CollectionWindow], now: datetime.datetime
+) -> CollectionWindow:
     for window in windows:
         if now < window.closes_at:
             return window
@@ -92,10 +107,38 @@ def calendar_rows(windows: list[CollectionWindow]) -> list[dict[str, object]]:
 def latest_opened_window(now: datetime.datetime) -> CollectionWindow:
     """The window providers are working on: the newest one that has opened by ``now``
     (last month's until this month's opens)."""
-    windows = _windows_around(now)
+    return _latest_opened_of(_windows_around(now), now)
+
+
+def _latest_opened_of(windows: list[CollectionWindow], now: datetime.datetime) -> CollectionWindow:
     opened = [w for w in windows if w.opens_at <= now]
     # None opened only if staff moved last month's opening past ``now``: it is the next to open.
     return opened[-1] if opened else windows[0]
+
+
+@dataclass(frozen=True)
+class DashboardWindows:
+    window: CollectionWindow  # ``latest_opened_window``
+    next_window: CollectionWindow  # ``window_current_or_next``
+    previous: CollectionWindow | None  # the newest stored window before ``window``
+
+
+def dashboard_windows(now: datetime.datetime) -> DashboardWindows:
+    """The dashboard's three windows in one query rather than three: the newest four stored
+    windows up to next month's hold last, this and next month's (where stored) and the stored
+    one before whichever of them is ``window``."""
+    this_month = Period.of(now.astimezone(LONDON).date())
+    periods = [this_month.previous(), this_month, this_month.next()]
+    stored = list(
+        CollectionWindow.objects.filter(period__lte=periods[-1].first_day()).order_by("-period")[:4]
+    )
+    by_period = {w.period: w for w in stored}
+    around = [by_period.get(p.first_day()) or window_from_rules(p) for p in periods]
+    window = _latest_opened_of(around, now)
+    previous = next((w for w in stored if w.period < window.period), None)
+    return DashboardWindows(
+        window=window, next_window=_current_or_next_of(around, now), previous=previous
+    )
 
 
 class Status:
@@ -149,50 +192,233 @@ class DashboardRow:
         return Status.LABELS[self.last_month_status] if self.last_month_status else None
 
 
+def _rows_for(
+    located: list[Location],
+    keys: list[tuple[int, str]],
+    window: CollectionWindow,
+    previous: CollectionWindow | None,
+    now: datetime.datetime,
+) -> list[DashboardRow]:
+    """Rows for ``keys`` (location pk, care type), in that order, from ``located`` (annotated
+    ``status_then`` and ``status_before``): one query for the return heads of both windows."""
+    by_pk = {location.pk: location for location in located}
+    windows = [window] + ([previous] if previous else [])
+    heads = {
+        (h.location_id, h.care_type, h.window_id): h
+        for h in Return.objects.filter(
+            location__in=list(by_pk),
+            # A window not stored yet (computed from the rules) has no returns.
+            window__in=[w for w in windows if w.pk is not None],
+        ).select_related("latest", "counted")
+    }
+    rows = []
+    for location_pk, care_type in keys:
+        location = by_pk[location_pk]
+        head = heads.get((location.pk, care_type, window.pk))
+        status = obligation_status(head, owes(location, window), window, now)
+        last = None
+        if previous is not None:
+            before = heads.get((location.pk, care_type, previous.pk))
+            owed_before = owes(location, previous, status=location.status_before)
+            last = obligation_status(before, owed_before, previous, now)
+        rows.append(
+            DashboardRow(
+                location=location,
+                care_type=care_type,
+                status=status,
+                last_month_status=last,
+                latest=head.latest if head else None,
+            )
+        )
+    return rows
+
+
+def _previous_window(window: CollectionWindow) -> CollectionWindow | None:
+    return CollectionWindow.objects.filter(period__lt=window.period).order_by("-period").first()
+
+
+def _located(
+    locations: QuerySet[Location], window: CollectionWindow, previous: CollectionWindow | None
+) -> QuerySet[Location]:
+    """``locations`` with their registration status on each window's opening day."""
+    return (
+        with_status_on(locations, opening_day(window))
+        .annotate(status_before=status_on(opening_day(previous or window)))
+        .select_related("local_authority")
+        .order_by("name", "cqc_id")
+    )
+
+
 def dashboard_rows(
     locations: QuerySet[Location], window: CollectionWindow, now: datetime.datetime
 ) -> list[DashboardRow]:
     """Every location x care type with this month's and last month's status.
 
     A fixed number of queries whatever the number of locations: the locations (with their
-    status on each window's open day), the previous window, and the return heads.
+    status on each window's opening day), the previous window, and the return heads. The
+    dashboard pages these (``dashboard_page``); this is the whole group at once.
     """
-    previous = CollectionWindow.objects.filter(period__lt=window.period).order_by("-period").first()
-    located = list(
-        with_status_on(locations, opening_day(window))
-        .annotate(status_before=status_on(opening_day(previous or window)))
-        .select_related("local_authority")
-        .order_by("name", "cqc_id")
+    previous = _previous_window(window)
+    located = list(_located(locations, window, previous))
+    keys = [(location.pk, care_type) for location in located for care_type in location.care_types]
+    return _rows_for(located, keys, window, previous, now)
+
+
+# --- The dashboard, paged and filtered in SQL ------------------------------------------------
+
+DASHBOARD_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    """What the dashboard's filter form asks for; empty means "any"."""
+
+    status: str = ""
+    care_type: str = ""
+    local_authority_id: int | None = None
+    name: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.status or self.care_type or self.local_authority_id or self.name)
+
+
+@dataclass(frozen=True)
+class DashboardPage:
+    rows: list[DashboardRow]
+    number: int  # 1-based, within 1..pages
+    pages: int  # at least 1, even with no rows
+    total: int  # rows matching the filters
+    group_rows: int  # rows of the whole group, unfiltered
+    to_do: int  # rows of the whole group not started
+
+    @property
+    def first(self) -> int:
+        return (self.number - 1) * DASHBOARD_PAGE_SIZE + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+    @property
+    def showing(self) -> str:
+        """ "Showing 1 to 50 of 1,000", with thousands separators."""
+        return f"Showing {self.first:,} to {self.last:,} of {self.total:,}"
+
+
+def status_expression(care_type: str, window: CollectionWindow, now: datetime.datetime) -> Case:
+    """``obligation_status`` as SQL, for a Location queryset annotated ``status_then`` for
+    ``window``'s opening day (``with_status_on``): the same rule, in the same order, so the
+    dashboard can filter, count and page by status without building a row per location."""
+    owed = Q(status_then=RegistrationStatus.ACTIVE, added_to_service_on__lte=opening_day(window))
+    unsent = Status.MISSED if now >= window.closes_at else Status.NOT_STARTED
+    if window.pk is None:
+        # A window not stored yet has no returns: owed or not is all there is to say.
+        return Case(
+            When(owed, then=Value(unsent)),
+            default=Value(Status.NOT_REQUIRED),
+            output_field=CharField(),
+        )
+    heads = Return.objects.filter(location=OuterRef("pk"), care_type=care_type, window=window)
+    return Case(
+        When(Exists(heads.filter(counted__kind=ReturnKind.NIL)), then=Value(Status.NIL)),
+        When(Exists(heads.filter(counted__isnull=False)), then=Value(Status.UPDATED)),
+        When(~owed, then=Value(Status.NOT_REQUIRED)),
+        When(Exists(heads.filter(latest__isnull=False)), then=Value(Status.LATE)),
+        default=Value(unsent),
+        output_field=CharField(),
     )
-    windows = [window] + ([previous] if previous else [])
-    heads = {
-        (h.location_id, h.care_type, h.window_id): h
-        for h in Return.objects.filter(
-            location__in=[loc.pk for loc in located],
-            # A window not stored yet (computed from the rules) has no returns.
-            window__in=[w for w in windows if w.pk is not None],
-        ).select_related("latest", "counted")
-    }
-    rows = []
-    for location in located:
-        for care_type in location.care_types:
-            head = heads.get((location.pk, care_type, window.pk))
-            status = obligation_status(head, owes(location, window), window, now)
-            last = None
-            if previous is not None:
-                before = heads.get((location.pk, care_type, previous.pk))
-                owed_before = owes(location, previous, status=location.status_before)
-                last = obligation_status(before, owed_before, previous, now)
-            rows.append(
-                DashboardRow(
-                    location=location,
-                    care_type=care_type,
-                    status=status,
-                    last_month_status=last,
-                    latest=head.latest if head else None,
-                )
+
+
+def dashboard_councils(locations: QuerySet[Location]) -> QuerySet[LocalAuthority]:
+    """The councils of ``locations`` (the user's own): the choices of the council filter."""
+    return LocalAuthority.objects.filter(
+        pk__in=locations.order_by().values("local_authority_id")
+    ).order_by("name")
+
+
+def _care_types(filters: DashboardFilters) -> list[CareType]:
+    return [ct for ct in OFFERED if not filters.care_type or filters.care_type == ct.value]
+
+
+def _matches(care_type: CareType, filters: DashboardFilters) -> Q:
+    """The rows of ``care_type`` that ``filters`` keep, on a Location queryset annotated
+    ``status_<care type>`` (``status_expression``)."""
+    q = Q(**{OFFERED[care_type]: True})
+    if filters.status:
+        q &= Q(**{f"status_{care_type.value}": filters.status})
+    if filters.local_authority_id is not None:
+        q &= Q(local_authority_id=filters.local_authority_id)
+    if filters.name:
+        q &= Q(name__icontains=filters.name)
+    return q
+
+
+def dashboard_page(
+    locations: QuerySet[Location],
+    windows: DashboardWindows,
+    now: datetime.datetime,
+    *,
+    filters: DashboardFilters,
+    page: int = 1,
+) -> DashboardPage:
+    """One page of the dashboard's location x care type rows, filtered, in three queries
+    whatever the size of the group: the counts (the group's rows, its rows not started, the
+    rows matching), the page's rows with their locations, and their return heads. Only the
+    page's rows (at most ``DASHBOARD_PAGE_SIZE``) are built: filtering, counting and paging
+    happen in SQL, by ``status_expression``; the statuses shown come from ``obligation_status``,
+    the same rule.
+
+    ``page`` out of range is brought into it (the last page, or the first).
+    """
+    window, previous = windows.window, windows.previous
+    # ``alias``, not ``annotate``: the statuses are filtered and counted on, never selected,
+    # so the page query does not compute them for rows it then sorts away.
+    located = with_status_on(locations, opening_day(window)).alias(
+        **{f"status_{ct.value}": status_expression(ct.value, window, now) for ct in OFFERED}
+    )
+    wanted = _care_types(filters)
+    counts = located.aggregate(
+        **{f"rows_{ct.value}": Count("pk", filter=Q(**{OFFERED[ct]: True})) for ct in OFFERED},
+        **{
+            f"to_do_{ct.value}": Count(
+                "pk", filter=Q(**{OFFERED[ct]: True, f"status_{ct.value}": Status.NOT_STARTED})
             )
-    return rows
+            for ct in OFFERED
+        },
+        **{f"matching_{ct.value}": Count("pk", filter=_matches(ct, filters)) for ct in wanted},
+    )
+    total = sum(counts[f"matching_{ct.value}"] for ct in wanted)
+    pages = max(1, -(-total // DASHBOARD_PAGE_SIZE))
+    number = min(max(page, 1), pages)
+    rows: list[DashboardRow] = []
+    if total:
+        # One part per care type, each the same columns (the location and its statuses on
+        # both opening days), as one UNION ALL ordered and sliced in the database.
+        parts = [
+            located.filter(_matches(ct, filters))
+            .annotate(
+                status_before=status_on(opening_day(previous or window)),
+                care_type=Value(ct.value, output_field=CharField()),
+            )
+            .order_by()
+            for ct in wanted
+        ]
+        combined = parts[0] if len(parts) == 1 else parts[0].union(*parts[1:], all=True)
+        offset = (number - 1) * DASHBOARD_PAGE_SIZE
+        found = list(
+            combined.order_by("name", "cqc_id", "care_type")[offset : offset + DASHBOARD_PAGE_SIZE]
+        )
+        keys = [(location.pk, location.care_type) for location in found]
+        rows = _rows_for(found, keys, window, previous, now)
+    return DashboardPage(
+        rows=rows,
+        number=number,
+        pages=pages,
+        total=total,
+        group_rows=sum(counts[f"rows_{ct.value}"] for ct in OFFERED),
+        to_do=sum(counts[f"to_do_{ct.value}"] for ct in OFFERED),
+    )
 
 
 def history_for(location: Location) -> list[ReturnVersion]:
