@@ -233,37 +233,6 @@ def _rows_for(
     return rows
 
 
-def _previous_window(window: CollectionWindow) -> CollectionWindow | None:
-    return CollectionWindow.objects.filter(period__lt=window.period).order_by("-period").first()
-
-
-def _located(
-    locations: QuerySet[Location], window: CollectionWindow, previous: CollectionWindow | None
-) -> QuerySet[Location]:
-    """``locations`` with their registration status on each window's opening day."""
-    return (
-        with_status_on(locations, opening_day(window))
-        .annotate(status_before=status_on(opening_day(previous or window)))
-        .select_related("local_authority")
-        .order_by("name", "cqc_id")
-    )
-
-
-def dashboard_rows(
-    locations: QuerySet[Location], window: CollectionWindow, now: datetime.datetime
-) -> list[DashboardRow]:
-    """Every location x care type with this month's and last month's status.
-
-    A fixed number of queries whatever the number of locations: the locations (with their
-    status on each window's opening day), the previous window, and the return heads. The
-    dashboard pages these (``dashboard_page``); this is the whole group at once.
-    """
-    previous = _previous_window(window)
-    located = list(_located(locations, window, previous))
-    keys = [(location.pk, care_type) for location in located for care_type in location.care_types]
-    return _rows_for(located, keys, window, previous, now)
-
-
 # --- The dashboard, paged and filtered in SQL ------------------------------------------------
 
 DASHBOARD_PAGE_SIZE = 50
