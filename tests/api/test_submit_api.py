@@ -339,3 +339,16 @@ def test_a_window_the_scheduled_job_has_not_stored_is_stored_by_the_first_save(l
     old = client_with(raw).post(URL, full(location, period="2026-11"), format="json")
     assert old.status_code == 400 and old.json()["errors"][0]["field"] == "period"
     assert not CollectionWindow.objects.filter(period=datetime.date(2026, 11, 1)).exists()
+
+
+def test_an_unexpected_failure_is_a_500_in_the_error_shape_with_no_trace(location, caplog):
+    _, raw = make_key(ApiKeyKind.PROVIDER, provider=location.provider)
+    # A fault injected at the database boundary of the save (the database going away).
+    with mock.patch("returns.submission._locked_head", side_effect=RuntimeError("connection lost")):
+        failed = client_with(raw).post(URL, full(location), format="json")
+    assert failed.status_code == 500
+    assert codes_of(failed) == [(None, "server_error")]
+    assert "connection lost" not in failed.content.decode()
+    assert "Traceback" not in failed.content.decode()
+    assert "connection lost" in caplog.text  # logged with its trace for us, not shown
+    assert not ReturnVersion.objects.exists()
