@@ -1,4 +1,5 @@
-"""Queueing the window-open email for 30,000 locations (about 45,000 contacts).
+"""Queueing the window-open email and the 48-hour reminder for 30,000 locations (about 45,000
+contacts), and the reminder tick that beat runs every few minutes after.
 
 Run like bench_cqc_import.py (production-shaped env vars, PostgreSQL). Builds a throwaway test
 database, prints the time and query count for queueing (and for a second, no-op run), and
@@ -81,6 +82,46 @@ def run() -> None:
             f"{LOCATIONS} locations, {len(contacts)} contacts, {label}: {queued} queued in "
             f"{elapsed:.1f} s, {len(ctx.captured_queries)} queries"
         )
+    reminders(len(contacts))
+
+
+def timed(label: str, job, **kwargs) -> None:
+    with CaptureQueriesContext(connection) as ctx:
+        started = time.perf_counter()
+        queued = job(**kwargs)
+        elapsed = time.perf_counter() - started
+    print(
+        f"{LOCATIONS} locations, reminder {label}: {queued} queued in {elapsed:.2f} s, "
+        f"{len(ctx.captured_queries)} queries"
+    )
+
+
+def reminders(contacts: int) -> None:
+    """The reminder: the first pass, the ticks after it, a contact added in between."""
+    from django.utils import timezone
+
+    from providers.models import Contact, Location, LocationStatusChange
+    from returns.emails import REMINDER_SETTLE, queue_reminders
+    from returns.models import ReminderPass
+
+    close = datetime.datetime(2026, 12, 15, tzinfo=datetime.UTC)
+    now = close - datetime.timedelta(hours=40)
+    timed(f"first pass ({contacts} contacts)", queue_reminders, now=now)
+    tick = datetime.timedelta(minutes=10)
+    # Every row was written seconds ago, so the ticks of the next half hour read them again.
+    timed("again straight after loading (rows still recent)", queue_reminders, now=now + tick)
+    # As in production: the register was loaded long before, and the pass ran a while ago.
+    past = timezone.now() - REMINDER_SETTLE - datetime.timedelta(hours=1)
+    Location.objects.update(updated_at=past)
+    Contact.objects.update(updated_at=past)
+    LocationStatusChange.objects.update(recorded_at=past)
+    ReminderPass.objects.update(checked_at=past + datetime.timedelta(seconds=1))
+    timed("tick that moves the watermark past settled rows", queue_reminders, now=now + 2 * tick)
+    timed("again when nothing is due", queue_reminders, now=now + 3 * tick)
+    location = Location.objects.order_by("pk").first()
+    Contact.objects.create(location=location, name="New Deputy", email="new.deputy@example.org")
+    timed("tick after one contact was added", queue_reminders, now=now + 4 * tick)
+    timed("outside the reminder time", queue_reminders, now=close)
 
 
 if __name__ == "__main__":

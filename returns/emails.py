@@ -7,25 +7,33 @@ Each job is idempotent and catches up: it works out from the database what is ow
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
-from providers.models import Contact, Location, OutboundEmail
+from providers.models import Contact, Location, LocationStatusChange, OutboundEmail
 from providers.outbox import outbox_queue
 from providers.selectors import (
     ONBOARDING_LISTED_AFTER_DAYS,
     locations_without_users,
 )
 from returns.email_links import link_url, make_token
-from returns.models import CollectionWindow, Return
+from returns.models import CollectionWindow, ReminderPass, Return
 from returns.obligations import OFFERED, owing_locations
 
 WINDOW_OPEN = "window_open"
 REMINDER = "reminder_48h"
 ONBOARDING_DAYS = (30, 60, 90)
 REMINDER_BEFORE_CLOSE = datetime.timedelta(hours=48)
+# How far back before the last pass a reminder tick looks again for changed locations. A row
+# stamped just before the pass began but committed after it read was invisible to it; this
+# margin is far longer than any write transaction (the CQC import of the whole register takes
+# seconds), so such a row is still picked up by a later tick.
+REMINDER_SETTLE = datetime.timedelta(minutes=30)
 
 
 def _update_path(window: CollectionWindow, location: Location) -> str:
@@ -64,11 +72,13 @@ def _emails_for(
     # Skip contacts already queued: the tick runs every few minutes through the window, and
     # building (and signing links for) 45,000 emails only for the insert to ignore them is
     # waste. One query for what is queued; the unique key still settles a race between ticks.
-    queued = set(
-        OutboundEmail.objects.filter(
-            kind=kind, scope=window.period_key, resend_of__isnull=True
-        ).values_list("location_id", "recipient")
+    already = OutboundEmail.objects.filter(
+        kind=kind, scope=window.period_key, resend_of__isnull=True
     )
+    if isinstance(locations, list):
+        # A few changed locations: read their queued emails, not the whole window's.
+        already = already.filter(location_id__in=locations)
+    queued = set(already.values_list("location_id", "recipient"))
     contacts = [
         contact
         for contact in Contact.objects.filter(location__in=locations)
@@ -103,24 +113,83 @@ def queue_window_open(*, now: datetime.datetime) -> int:
     return queued
 
 
-def locations_not_updated(window: CollectionWindow) -> list[int]:
-    """Owing locations with at least one owed care type that has no update in the window
-    (one query: an anti-join per care type offered)."""
+def locations_not_updated(
+    window: CollectionWindow, among: Collection[int] | None = None
+) -> list[int]:
+    """Owing locations (of ``among``, default all) with at least one owed care type that has no
+    update in the window (one query: an anti-join per care type offered)."""
     updated = Return.objects.filter(window=window, location=OuterRef("pk"), counted__isnull=False)
     behind = Q()
     for care_type, offered in OFFERED.items():
         behind |= Q(**{offered: True}) & ~Exists(updated.filter(care_type=care_type))
-    return list(owing_locations(window).filter(behind).order_by().values_list("pk", flat=True))
+    locations = owing_locations(window).filter(behind)
+    if among is not None:
+        locations = locations.filter(pk__in=list(among))
+    return list(locations.order_by().values_list("pk", flat=True))
+
+
+def changed_locations(since: datetime.datetime) -> list[tuple[int, datetime.datetime]]:
+    """(location, when) for every change since ``since`` that can make a location owe a
+    reminder it did not owe before: the location itself (added, care types, status, date
+    added to the service: every write path stamps ``updated_at``), a contact added or its
+    address changed, a registration status change recorded. One query; updates to returns
+    are left out because they only ever take a location off the list."""
+    parts = (
+        Location.objects.filter(updated_at__gte=since).values_list("pk", "updated_at"),
+        Contact.objects.filter(updated_at__gte=since).values_list("location_id", "updated_at"),
+        LocationStatusChange.objects.filter(recorded_at__gte=since).values_list(
+            "location_id", "recorded_at"
+        ),
+    )
+    first, *rest = (part.order_by() for part in parts)
+    return list(first.union(*rest, all=True))
+
+
+def _reminder_pass(window: CollectionWindow) -> ReminderPass | None:
+    try:
+        return window.reminder_pass
+    except ObjectDoesNotExist:
+        return None
 
 
 def queue_reminders(*, now: datetime.datetime) -> int:
+    """One reminder per contact of every owing location without an update, 48 hours before
+    its window closes.
+
+    Beat runs this every few minutes, and at national scale reading all 30,000 locations each
+    time costs seconds. So the first tick in a window's reminder time reads them all and
+    records a ``ReminderPass``; later ticks read only the locations changed since (none, in
+    one query, on most ticks) and write nothing when nothing is due. Outside the reminder time
+    the one query for windows finds none and no location is read. Whether a location updated
+    after its reminder was queued is checked again just before sending (``reminder_veto``).
+    """
+    # Compared with the rows' ``updated_at`` stamps, which are wall-clock (timezone.now), so
+    # the watermark is too, whatever instant ``now`` (the service clock) says.
+    started = timezone.now()
     queued = 0
     windows = CollectionWindow.objects.filter(
         closes_at__gt=now, closes_at__lte=now + REMINDER_BEFORE_CLOSE
-    )
+    ).select_related("reminder_pass")
     for window in windows:
-        emails = _emails_for(REMINDER, window, locations_not_updated(window))
-        queued += outbox_queue(emails, kind=REMINDER, scope=window.period_key)
+        done = _reminder_pass(window)
+        if done is None or done.opens_at != window.opens_at:
+            emails = _emails_for(REMINDER, window, locations_not_updated(window))
+            queued += outbox_queue(emails, kind=REMINDER, scope=window.period_key)
+            ReminderPass.objects.update_or_create(
+                window=window, defaults={"opens_at": window.opens_at, "checked_at": started}
+            )
+            continue
+        changes = changed_locations(done.checked_at - REMINDER_SETTLE)
+        if not changes:
+            continue
+        behind = locations_not_updated(window, among={location for location, _ in changes})
+        emails = _emails_for(REMINDER, window, behind) if behind else []
+        if emails:
+            queued += outbox_queue(emails, kind=REMINDER, scope=window.period_key)
+        # Move the watermark only once a change has settled (is older than the margin):
+        # until then the ticks read the recent changes again, and write nothing.
+        if min(when for _, when in changes) < started - REMINDER_SETTLE:
+            ReminderPass.objects.filter(pk=done.pk).update(checked_at=started)
     return queued
 
 

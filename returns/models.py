@@ -494,3 +494,25 @@ history.track()(Return)
 # A version is never changed once saved: only a change or a delete (tampering) leaves an event.
 history.track(changes_only=True)(ReturnVersion)
 history.track()(ReturnDraft)
+
+
+class ReminderPass(models.Model):
+    """The 48-hour reminder pass of one window: the tick that runs every few minutes through
+    the reminder's 48 hours reads every owing location only once, then only the locations
+    changed since ``checked_at`` (returns.emails.queue_reminders).
+
+    An operational marker, not business data: deleting it only makes the next tick read
+    every location again (the outbox's unique key still stops a second email)."""
+
+    window = models.OneToOneField(
+        CollectionWindow, on_delete=models.CASCADE, related_name="reminder_pass"
+    )
+    # The window's opening when the pass ran: who owes is fixed on its opening day, so an
+    # override that moves the opening sends the next tick through every location again.
+    opens_at = models.DateTimeField()
+    # Wall-clock time (timezone.now, like the ``updated_at`` stamps it is compared with, not
+    # the service clock) at which the last pass that read the locations began.
+    checked_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Reminder pass of {self.window_id} checked at {self.checked_at:%Y-%m-%d %H:%M}"
