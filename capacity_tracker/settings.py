@@ -211,6 +211,13 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = strict_int(env, "PROXY_COUNT", default=0)
 # Account requests from one address per hour: enough for a care group's office, not a flood.
 REGISTER_MAX_PER_HOUR = strict_int(env, "REGISTER_MAX_PER_HOUR", default=10, minimum=1)
+# With Redis, sessions are read from the cache and still written to the database (see
+# capacity_tracker/sessions.py): the session read is no longer a query on every request.
+# Without Redis (the demo) the cache is LocMemCache, one per process: a session changed or
+# signed out in one web process would live on, stale, in another's cache (several runserver
+# or gunicorn processes), so the demo keeps the plain database engine. Only web processes
+# read sessions; Celery never does.
+SESSION_ENGINE = "capacity_tracker.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = strict_int(env, "SESSION_COOKIE_AGE", default=60 * 60 * 2, minimum=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Staff are signed out after this long with no request (providers/middleware.py); provider

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
 from providers.models import LocalAuthority, Location, Provider, Role, User
@@ -58,13 +58,22 @@ def visible_locations(user: AnyUser) -> QuerySet[Location]:
     if role in STAFF_READ_ROLES:
         return Location.objects.all()
     if role is Role.PROVIDER and user.is_approved:
-        own = Location.objects.filter(provider_id=user.provider_id)
-        limited_ids = list(user.limited_to_locations.values_list("pk", flat=True))
-        return own.filter(pk__in=limited_ids) if limited_ids else own
+        return Location.objects.filter(provider_id=user.provider_id).filter(_within_limit(user))
     if role is Role.LOCAL_AUTHORITY:
         # A subquery, not a list: the scope is read in the same query as the locations.
         return Location.objects.filter(local_authority__in=_own_councils(user))
     return Location.objects.none()
+
+
+def _within_limit(user: User) -> Q:
+    """The user's location limit as a condition, read in the same query as the locations.
+
+    No limit rows at all means every location of the provider. A limit counts as set if the
+    user has any row, even one naming another provider's location: such a limit then lets
+    through none of the provider's locations, never all of them.
+    """
+    limits = User.limited_to_locations.through.objects.filter(user_id=user.pk)
+    return ~Exists(limits) | Exists(limits.filter(location_id=OuterRef("pk")))
 
 
 def editable_locations(user: AnyUser) -> QuerySet[Location]:
