@@ -10,7 +10,9 @@ from django.db import transaction
 
 from capacity_tracker.sessions import SessionStore
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after a transactional test would otherwise take the
+# migrations' reference data away from the transactional tests that run after this one.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_the_suite_uses_this_store_with_redis():
