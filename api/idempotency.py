@@ -31,7 +31,7 @@ def _digest(request: Request) -> str:
     hashed = hashlib.sha256()
     for part in (request.method or "", request.path, request.content_type or ""):
         hashed.update(part.encode() + b"\0")
-    hashed.update(request.body if hasattr(request, "body") else b"")
+    hashed.update(request.body)  # read before the parser: Django keeps it for the parser
     return hashed.hexdigest()
 
 

@@ -28,7 +28,7 @@ from providers.access import (
     role_of,
     visible_locations,
 )
-from providers.models import LocalAuthority, Location, Role
+from providers.models import Location, Role
 
 # Roles that may read the dissemination selectors through the API, as on the pages.
 AGGREGATE_ROLES = frozenset({Role.ANALYST, Role.SUPPORT, Role.LOCAL_AUTHORITY})
@@ -110,8 +110,10 @@ class Caller:
             if self.key.kind == ApiKeyKind.DHSC:
                 return Audience(scoped=False, councils=(), location_level=True)
             if self.key.kind == ApiKeyKind.LOCAL_AUTHORITY:
-                council = LocalAuthority.objects.get(pk=self.key.local_authority_id)
-                return Audience(scoped=True, councils=(council,), location_level=True)
+                # Loaded with the key (api.authentication selects it): no query here.
+                return Audience(
+                    scoped=True, councils=(self.key.local_authority,), location_level=True
+                )
             return None
         role = role_of(self.user) if self.user is not None else None
         allowed = COMPLIANCE_ROLES if compliance else AGGREGATE_ROLES

@@ -20,6 +20,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from dissemination.publishable import COMPLIANCE_COUNTS
 from dissemination.rows import AggregateRow, ComplianceRow, Level, Rate
 from providers.models import CareType
 from returns.models import ReturnKind
@@ -198,13 +199,7 @@ AGGREGATE_FIXED = (
     "provider_code",
     "provider_name",
     "care_type",
-    "locations_owing",
-    "returned",
-    "returned_full",
-    "returned_unchanged",
-    "returned_nil",
-    "late",
-    "missing",
+    *COMPLIANCE_COUNTS,
 )
 
 

@@ -45,6 +45,7 @@ from returns.submission import (
     ReturnNotAllowed,
     StaleReturn,
     Submitter,
+    check_care_type,
     return_save,
 )
 from returns.validation import Dataset
@@ -239,7 +240,7 @@ def _as_text(answers: dict[str, Any]) -> dict[str, str]:
     return {code: "" if value is None else str(value) for code, value in answers.items()}
 
 
-def _refusal(exc: Exception, kind: str) -> exceptions.APIException:
+def _refusal(exc: Exception) -> exceptions.APIException:
     if isinstance(exc, ReturnInvalid):
         fields = {}
         for name, message in exc.errors.items():
@@ -258,11 +259,10 @@ def _refusal(exc: Exception, kind: str) -> exceptions.APIException:
             "Someone saved this return after the version you based yours on; nothing was "
             f"saved.{detail} Read it again and send yours with the new based_on_version."
         )
-    message = str(exc)
-    field = "kind" if kind == ReturnKind.UNCHANGED else "care_type"
-    if "not opened" in message or isinstance(exc, WindowNotStored):
-        field = "period"
-    return exceptions.ValidationError({field: [message]})
+    # What is left is the month (never run here) or the kind (no earlier figures, or the
+    # questions changed since them): the window and the care type were checked before.
+    field = "period" if isinstance(exc, WindowNotStored) else "kind"
+    return exceptions.ValidationError({field: [str(exc)]})
 
 
 def _submit(request: Request, caller: Caller, data: dict[str, Any]) -> Response:
@@ -279,14 +279,10 @@ def _submit(request: Request, caller: Caller, data: dict[str, Any]) -> Response:
         )
     location = _location(caller, data["location"])
     window = _window(period, now)
-    if data["care_type"] not in location.care_types:
-        raise exceptions.ValidationError(
-            {
-                "care_type": [
-                    f"{location.name} does not offer {data['care_type'].replace('_', ' ')} services."
-                ]
-            }
-        )
+    try:  # before the answers are read against the care type's questions
+        check_care_type(location, data["care_type"])
+    except ReturnNotAllowed as exc:
+        raise exceptions.ValidationError({"care_type": [str(exc)]}) from None
     dataset = _check_shape(data, period)
     fields = {
         "location": location,
@@ -333,7 +329,7 @@ def _submit(request: Request, caller: Caller, data: dict[str, Any]) -> Response:
                     "replaced_drafts": [],
                 }
     except (ReturnInvalid, ReturnNotAllowed, StaleReturn, WindowNotStored) as exc:
-        raise _refusal(exc, data["kind"]) from None
+        raise _refusal(exc) from None
     body.update(
         {
             "location": location.cqc_id,

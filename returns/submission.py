@@ -87,6 +87,14 @@ def previous_figures(location: Location, care_type: str) -> ReturnVersion | None
     )
 
 
+def check_care_type(location: Location, care_type: str) -> None:
+    """``ReturnNotAllowed`` unless the location offers the care type."""
+    if care_type not in location.care_types:
+        raise ReturnNotAllowed(
+            f"{location.name} does not offer {care_type.replace('_', ' ')} services."
+        )
+
+
 def _prepare(
     *,
     kind: str,
@@ -98,10 +106,7 @@ def _prepare(
     nil_reason_detail: str,
     dataset: Dataset | None = None,
 ) -> tuple[dict[str, Any], int]:
-    if care_type not in location.care_types:
-        raise ReturnNotAllowed(
-            f"{location.name} does not offer {care_type.replace('_', ' ')} services."
-        )
+    check_care_type(location, care_type)
     if dataset is None or dataset.care_type != care_type:
         dataset = dataset_for(window.period_obj, care_type)
     if kind == ReturnKind.FULL:
