@@ -1,10 +1,10 @@
-"""Supplier drafts through the API for 5,000 locations (2,500 homes, both care types).
+"""Supplier drafts through the API: 500 drafts (250 homes, both care types).
 
-Run like bench_bulk.py (production-shaped env vars, PostgreSQL and Redis). Builds a throwaway
+Run through bench/run (production-shaped env vars, PostgreSQL and Redis). Builds a throwaway
 test database; posts one draft per (location, care type) through the whole stack (middleware,
 key check, throttle, idempotency record, validation, draft insert, audit) with Django's test
-client in this process; prints throughput and per-request queries, and merges the figures into
-bench/results.json under "api_drafts". The baseline, measured in the same run: the same
+client in this process; records the time per post and its statements as "api_draft_post".
+The baseline, measured in the same run: the same
 number of calls of the draft service alone (no HTTP, no key, no idempotency), so the gap is
 what the API layer costs.
 """
@@ -27,27 +27,24 @@ import django
 
 django.setup()
 
+import lib  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results.json"
-HOMES = int(os.environ.get("BENCH_LOCATIONS", "2500"))
+HOMES = int(os.environ.get("BENCH_LOCATIONS", "250"))
 
 
 def main() -> None:
-    old_name = connection.settings_dict["NAME"]
-    connection.settings_dict["TEST"]["NAME"] = f"test_{old_name}_bench_api"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        with override_settings(
+    with (
+        lib.throwaway_database(),
+        override_settings(
             ALLOWED_HOSTS=["testserver"],
             SECURE_SSL_REDIRECT=False,
             # Measure the work, not the limit: a real supplier would be held to API_WRITE_RATE.
             API_RATES={"api_read": None, "api_write": None},
-        ):
-            run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        ),
+    ):
+        run()
 
 
 def run() -> None:
@@ -176,12 +173,20 @@ def run() -> None:
             "Redis on the same 2-core host; sequential posts (one supplier connection)",
         }
     )
-    for key, value in figures.items():
-        print(f"{key}: {value}")
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["api_drafts"] = figures
-    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
-    print(f"written to {RESULTS}")
+    lib.record(
+        "api_draft_post",
+        figure=api_seconds / len(jobs) * 1000,
+        unit="ms",
+        baseline=service_seconds / len(jobs) * 1000,
+        baseline_what="the draft service alone for the same drafts (no HTTP, key, throttle or idempotency)",
+        how=str(figures.pop("how")),
+        target={"max_ratio": 4, "max_queries": 20, "flat_queries": True},
+        queries={
+            "small": {"size": 1, "count": first_queries},
+            "large": {"size": len(jobs), "count": round(queries / len(jobs))},
+        },
+        details=figures,
+    )
 
 
 if __name__ == "__main__":

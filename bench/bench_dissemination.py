@@ -1,18 +1,19 @@
 """Dissemination aggregates at national scale: 30,000 locations, 24 windows of returns.
 
-Run like bench_cqc_import.py (production-shaped env vars, PostgreSQL). Builds a throwaway test
+Run through bench/run (production-shaped env vars, PostgreSQL). Builds a throwaway test
 database with 30,000 locations (half care homes that also give home care, half home care only,
-2% dormant), 24 windows, and about 85% of ~45,000 obligations a month returned (full,
-unchanged, nil) or saved late, inserted with INSERT ... SELECT for speed. Then times, in the
-same run, the England + region + council aggregate for one window (the selector, one query)
-beside a baseline: a plain GROUP BY count of the same window's returns per council and region.
-Prints the figures and writes them to bench/results.json under "dissemination".
+2% dormant), 24 windows (BENCH_WINDOWS; bench/run builds 12), and about 85% of ~45,000
+obligations a month returned (full, unchanged, nil) or saved late, inserted with INSERT ...
+SELECT for speed. Then times, in the same run, the England + region + council aggregate for one
+window (the selector, one query) beside a baseline: a plain GROUP BY count of the same window's
+returns per council and region; and the location-level CSV download of the last windows
+(BENCH_EXPORT_WINDOWS) beside COPY of the same query (bench_dissemination_export.py measures
+that for all 24 windows, with peak memory).
 """
 
 from __future__ import annotations
 
 import datetime
-import json
 import os
 import statistics
 import sys
@@ -20,19 +21,20 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "capacity_tracker.settings")
 
 import django
 
 django.setup()
 
+import lib  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 LOCATIONS = int(os.environ.get("BENCH_LOCATIONS", "30000"))
 WINDOWS = int(os.environ.get("BENCH_WINDOWS", "24"))
 RUNS = 5
-RESULTS = Path(__file__).resolve().parent / "results.json"
 
 # (%% because these go into queries with parameters.)
 # Per (location, window, care type) a number 0-19 decides what happened: 0-1 nothing, 2 a late
@@ -64,12 +66,8 @@ GROUP BY la.region_id, l.local_authority_id
 
 
 def main() -> None:
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with lib.throwaway_database():
         run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def build() -> list:
@@ -185,25 +183,28 @@ def timed(fn, runs: int = RUNS) -> tuple[float, int, object]:
     return statistics.median(timings), len(ctx.captured_queries), result
 
 
+EXPORT_WINDOWS = int(os.environ.get("BENCH_EXPORT_WINDOWS", "6"))
+
+
+def drained(chunks) -> int:  # type: ignore[no-untyped-def]
+    return sum(len(chunk) for chunk in chunks)
+
+
 def run() -> None:
+    import bench_dissemination_export as export
+
     from dissemination.selectors import Level, aggregate
-    from returns.models import Return, ReturnVersion
+    from returns.models import Return
 
     started = time.perf_counter()
     windows = build()
-    print(
-        f"{LOCATIONS} locations, {len(windows)} windows, {Return.objects.count()} return heads, "
-        f"{ReturnVersion.objects.count()} versions, built in {time.perf_counter() - started:.0f} s"
-    )
+    built = time.perf_counter() - started
     areas = [Level.ENGLAND, Level.REGION, Level.LOCAL_AUTHORITY]
     window = windows[-1]
-    figures: dict[str, object] = {
-        "date": datetime.datetime.now(tz=datetime.UTC).date().isoformat(),
-        "locations": LOCATIONS,
-        "windows": len(windows),
-        "return_heads": Return.objects.count(),
-        "runs_per_figure": RUNS,
-    }
+    scale = (
+        f"{LOCATIONS:,} locations, {len(windows)} windows, {Return.objects.count():,} return "
+        f"heads (built in {built:.0f} s), one process, PostgreSQL"
+    )
 
     def baseline(care_type: str):  # type: ignore[no-untyped-def]
         with connection.cursor() as cursor:
@@ -214,57 +215,52 @@ def run() -> None:
         seconds, queries, rows = timed(
             lambda ct=care_type: aggregate(windows=[window], level=areas, care_type=ct)
         )
-        base_seconds, _, base_rows = timed(lambda ct=care_type: baseline(ct))
-        england = rows[0]
-        print(
-            f"{care_type}: England + {sum(r.level == Level.REGION for r in rows)} regions + "
-            f"{sum(r.level == Level.LOCAL_AUTHORITY for r in rows)} councils for {window.period_key}: "
-            f"median {seconds * 1000:.0f} ms, {queries} query ({england.locations_owing} owing, "
-            f"compliance {england.compliance_rate.value:.3f}); baseline GROUP BY count of the same "
-            f"returns: median {base_seconds * 1000:.0f} ms ({len(base_rows)} groups)"
+        _, all_queries, _ = timed(
+            lambda ct=care_type: aggregate(windows=windows, level=areas, care_type=ct), runs=1
         )
-        figures[f"{care_type}_one_window_areas_ms"] = round(seconds * 1000)
-        figures[f"{care_type}_one_window_areas_queries"] = queries
-        figures[f"{care_type}_baseline_group_by_count_ms"] = round(base_seconds * 1000)
-        figures[f"{care_type}_owing"] = england.locations_owing
+        base_seconds, _, _ = timed(lambda ct=care_type: baseline(ct))
+        lib.record(
+            f"dissemination_aggregate_{care_type}",
+            figure=seconds * 1000,
+            unit="ms",
+            baseline=base_seconds * 1000,
+            baseline_what="a plain GROUP BY count of the same window's returns per council and region",
+            how=scale + f"; England, regions and councils for one window, every published "
+            f"measure with its suppression (median of {RUNS})",
+            target={"max_queries": 1, "flat_queries": True},
+            queries={
+                "small": {"size": 1, "count": queries},
+                "large": {"size": len(windows), "count": all_queries},
+            },
+            details={"owing": rows[0].locations_owing, "queries_are": "at 1 and all windows"},
+        )
 
-    # PostgreSQL's JIT compiles this query's ~60 aggregate expressions for longer than it then
-    # saves: the same figure with JIT off for this session, for comparison.
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW jit")
-        figures["postgresql_jit"] = cursor.fetchone()[0]
-        cursor.execute("SET jit = off")
-    seconds, _, _ = timed(lambda: aggregate(windows=[window], level=areas, care_type="care_home"))
-    with connection.cursor() as cursor:
-        cursor.execute("RESET jit")
-    print(f"care_home: the same with jit = off for the session: median {seconds * 1000:.0f} ms")
-    figures["care_home_one_window_areas_jit_off_ms"] = round(seconds * 1000)
-
-    seconds, queries, rows = timed(
-        lambda: aggregate(windows=[window], level=Level.LOCATION, care_type="care_home")
+    # The location-level CSV for EXPORT_WINDOWS windows, as the export page streams it,
+    # beside PostgreSQL writing the same query's CSV itself with COPY.
+    selected = windows[-EXPORT_WINDOWS:]
+    export.windows = lambda: selected
+    sizes = {}
+    for path in ("copy", "fast"):
+        with lib.counted() as queries:
+            seconds, _, size = lib.timed(
+                lambda path=path: drained(export.CHUNKS[path]("care_home")), runs=1
+            )
+        sizes[path] = (seconds, size, queries.count)
+    lib.record(
+        "dissemination_location_export",
+        figure=sizes["fast"][0],
+        unit="s",
+        baseline=sizes["copy"][0],
+        baseline_what="COPY (the same query) TO STDOUT WITH CSV HEADER through psycopg",
+        how=scale + f"; care homes, {len(selected)} windows, every location a row per window, "
+        "registered, counted and streamed as the download page sends it",
+        target={"max_ratio": 3},
+        details={
+            "bytes": sizes["fast"][1],
+            "copy_bytes": sizes["copy"][1],
+            "queries": sizes["fast"][2],
+        },
     )
-    print(
-        f"care_home: location level for one window ({len(rows)} rows): median "
-        f"{seconds * 1000:.0f} ms, {queries} query"
-    )
-    figures["care_home_one_window_locations_ms"] = round(seconds * 1000)
-    seconds, queries, rows = timed(
-        lambda: aggregate(windows=windows, level=areas, care_type="care_home"), runs=1
-    )
-    print(
-        f"care_home: England + regions + councils for all {len(windows)} windows ({len(rows)} "
-        f"rows): {seconds:.1f} s, {queries} query"
-    )
-    figures["care_home_all_windows_areas_ms"] = round(seconds * 1000)
-    record(figures)
-
-
-def record(figures: dict[str, object]) -> None:
-    """Merge into bench/results.json, one key per bench, so benches do not overwrite each other."""
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["dissemination_aggregates"] = figures
-    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
-    print(f"written to {RESULTS}")
 
 
 if __name__ == "__main__":
