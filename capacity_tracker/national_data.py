@@ -946,13 +946,16 @@ def sweep_each(windows: Sequence[CollectionWindow], now: datetime.datetime, log:
     """The real breach sweep, one window at a time an hour after it closed, as the scheduled
     job would have run it: breaches, cases opened and escalated, NOI eligibility, compliant
     cases closed, letters and their emails, exactly as production makes them."""
+    from enforcement.letters import write_pending_letters
     from enforcement.sweep import sweep_due
 
     counts = Counts()
     for window in windows:
         at = min(window.closes_at + datetime.timedelta(hours=1), now)
         started = time.monotonic()
-        report = sweep_due(now=at)
+        # The letters are written here, dated the sweep's day, not by a worker today.
+        report = sweep_due(now=at, dispatch_letters=False)
+        write_pending_letters(now=at)
         counts.add("breaches", report.breaches)
         counts.add("cases opened", report.cases_opened)
         counts.add("moved to second breach", report.second_breaches)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from api.usage import housekeeping as api_usage_housekeeping
 from capacity_tracker.lib import clock
+from enforcement.letters import write_pending_letters
 from enforcement.sweep import sweep_due
 from providers.outbox import outbox_send_due
 from returns.emails import (
@@ -32,7 +33,11 @@ def ensure_windows(now: datetime.datetime) -> str:
 
 
 def breach_sweep(now: datetime.datetime) -> str:
-    return f"breach sweep: {sweep_due(now=now)}"
+    """Sweep what is due, then write any letter still being prepared: the sweep's own task
+    normally has (or shares the work, rows are locked), and this catches one that was lost or
+    crashed mid-way, every time beat runs the job."""
+    report = sweep_due(now=now)
+    return f"breach sweep: {report}; {write_pending_letters(now=now)} letters written"
 
 
 def window_open_emails(now: datetime.datetime) -> str:

@@ -208,8 +208,11 @@ class Letter(models.Model):
     case = models.ForeignKey(EnforcementCase, on_delete=models.PROTECT, related_name="letters")
     kind = models.CharField(max_length=24, choices=Kind.choices)
     reference = models.CharField(max_length=30, unique=True)
-    subject = models.CharField(max_length=255)
-    body = models.TextField(help_text="The letter as sent: never changed afterwards.")
+    # Subject, body and date are written once, after the sweep that owed the letter commits
+    # (``letters.write_pending_letters``); until then ``written_at`` is empty and the letter
+    # is "being prepared". Its citations are fixed when it is owed, inside the sweep.
+    subject = models.CharField(max_length=255, blank=True)
+    body = models.TextField(blank=True, help_text="The letter as sent: never changed afterwards.")
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -217,15 +220,28 @@ class Letter(models.Model):
     dated = models.DateField(
         null=True, blank=True, help_text="The date printed on the letter: the day it was sent."
     )
+    written_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When its text was written and its emails queued; empty while being prepared.",
+    )
     breaches = models.ManyToManyField(
         Breach, through="LetterBreach", related_name="letters", blank=True
     )
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [
+            # The letter writer's queue: only letters still being prepared, oldest first.
+            models.Index(fields=["id"], condition=Q(written_at__isnull=True), name="letter_pending")
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.get_kind_display()}"
+
+    @property
+    def is_written(self) -> bool:
+        return self.written_at is not None
 
 
 class LetterBreach(models.Model):

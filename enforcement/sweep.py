@@ -1,11 +1,16 @@
 """When a window closes: record breaches, move cases, close compliant ones, link cures.
 
 Set-based throughout: a fixed number of queries per window whatever the number of locations
-(the obligations, the returns, one bulk insert, the affected providers' history and cases).
-Each window is swept once (WindowSweep), under an advisory lock, so a second or late run does
-nothing more. Letters and emails are outbox rows written in the same transaction: nothing
-goes out unless the sweep commits. A catch-up of several windows sends each provider one
-letter covering all of them, dated the day it is sent.
+(one INSERT ... SELECT for the breaches, the affected providers' history and cases, bulk
+writes). Each window is swept once (WindowSweep), under an advisory lock, so a second or late
+run does nothing more.
+
+The sweep's transaction holds only what must be atomic: breaches, the sweep record, case
+moves and events, and the letters owed (each letter's row and the breaches it cites). Their
+text, date and emails are written after it commits, in batches on the worker
+(``letters.write_pending_letters``, queued by ``transaction.on_commit``; the scheduled sweep
+job runs it too, so a lost task never leaves a letter unwritten). A catch-up of several
+windows owes each provider one letter covering all of them, dated the day it is sent.
 """
 
 from __future__ import annotations
@@ -14,8 +19,8 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db import connection, transaction
+from django.db.models import OuterRef, Q, Subquery
 
 from capacity_tracker.lib.db import advisory_xact_lock
 from enforcement import letters
@@ -25,6 +30,26 @@ from enforcement.transitions import ACTIVE_CYCLE, Action, State, next_state
 from providers.models import Provider
 from returns.models import CollectionWindow, Return
 from returns.obligations import obligations
+
+# The breaches of one window in one statement: every owed (location, care type) whose return
+# head has no counted version. A head saved after the close but before the sweep cures its
+# breach at once. Only the providers of the new breaches come back to Python.
+_BREACHES_SQL = """
+WITH owed AS ({obligations}),
+inserted AS (
+    INSERT INTO {breach} (location_id, provider_id, care_type, window_id, recorded_at,
+                          escalates, cured_by_id, cured_at)
+    SELECT o.location_id, o.provider_id, o.care_type, o.window_id, %s, %s, r.latest_id,
+           CASE WHEN r.latest_id IS NULL THEN NULL ELSE %s::timestamptz END
+    FROM owed o
+    LEFT JOIN {ret} r
+      ON r.location_id = o.location_id AND r.care_type = o.care_type AND r.window_id = o.window_id
+    WHERE r.counted_id IS NULL
+    ON CONFLICT DO NOTHING
+    RETURNING provider_id
+)
+SELECT count(*), coalesce(array_agg(DISTINCT provider_id), '{{}}') FROM inserted
+"""
 
 SYSTEM = "system: breach sweep"
 
@@ -37,21 +62,24 @@ class SweepReport:
     second_breaches: int = 0
     noi_eligible: int = 0
     closed_compliant: int = 0
+    letters_owed: int = 0
 
     def __str__(self) -> str:
         swept = ", ".join(self.windows) or "none"
         return (
             f"windows swept: {swept}; {self.breaches} breaches, {self.cases_opened} cases opened, "
             f"{self.second_breaches} moved to second breach, {self.noi_eligible} newly eligible for a "
-            f"notice of intent, {self.closed_compliant} closed after compliant windows"
+            f"notice of intent, {self.closed_compliant} closed after compliant windows, "
+            f"{self.letters_owed} letters to write"
         )
 
 
-def sweep_due(*, now: datetime.datetime) -> SweepReport:
+def sweep_due(*, now: datetime.datetime, dispatch_letters: bool = True) -> SweepReport:
     """Sweep every closed window not yet swept, oldest first (catch-up after an outage).
 
     One transaction for the whole catch-up, so that a provider who missed several of the
-    windows being caught up gets one letter that covers them all, dated the day it is sent.
+    windows being caught up is owed one letter that covers them all. ``dispatch_letters``
+    False leaves the owed letters for the caller to write (``write_pending_letters``).
     """
     report = SweepReport()
     with transaction.atomic():
@@ -64,14 +92,17 @@ def sweep_due(*, now: datetime.datetime) -> SweepReport:
         touched: dict[int, _Touched] = {}
         for window in due:
             _sweep_window(window, now, report, touched)
-        if touched:
-            letters.queue_breach_letters(touched=list(touched.values()), now=now)
+        _owe_letters(touched, now, report, dispatch=dispatch_letters)
     cure_breaches(now=now)
     return report
 
 
 def sweep_window(
-    *, window_id: int, now: datetime.datetime, report: SweepReport | None = None
+    *,
+    window_id: int,
+    now: datetime.datetime,
+    report: SweepReport | None = None,
+    dispatch_letters: bool = True,
 ) -> SweepReport:
     """Sweep one window (tests and the bench); the scheduled job uses ``sweep_due``."""
     report = report or SweepReport()
@@ -80,9 +111,27 @@ def sweep_window(
         window = CollectionWindow.objects.get(pk=window_id)
         touched: dict[int, _Touched] = {}
         _sweep_window(window, now, report, touched)
-        if touched:
-            letters.queue_breach_letters(touched=list(touched.values()), now=now)
+        _owe_letters(touched, now, report, dispatch=dispatch_letters)
     return report
+
+
+def _owe_letters(
+    touched: dict[int, _Touched], now: datetime.datetime, report: SweepReport, *, dispatch: bool
+) -> None:
+    if not touched:
+        return
+    owed = letters.owe_breach_letters(touched=list(touched.values()), now=now)
+    report.letters_owed += owed
+    if owed and dispatch:
+        # After the commit, so the worker sees the letters; robust, so a broker that is down
+        # costs only the minutes until the scheduled job writes them instead.
+        transaction.on_commit(lambda: _dispatch_letter_writing(now), robust=True)
+
+
+def _dispatch_letter_writing(now: datetime.datetime) -> None:
+    from enforcement.tasks import write_pending_letters_task
+
+    write_pending_letters_task.delay(now.isoformat())
 
 
 def escalates(window: CollectionWindow) -> bool:
@@ -98,22 +147,38 @@ def _sweep_window(
 ) -> None:
     if WindowSweep.objects.filter(window=window).exists():
         return
-    breaches = _record_breaches(window, now)
-    WindowSweep.objects.create(window=window, swept_at=now, breaches=len(breaches))
+    count, provider_ids = _record_breaches(window, now)
+    WindowSweep.objects.create(window=window, swept_at=now, breaches=count)
     report.windows.append(window.period_key)
-    report.breaches += len(breaches)
+    report.breaches += count
     if escalates(window):
-        providers = {b.provider_id for b in breaches if b.escalates}
-        _advance_cases(window, providers, now, report, touched)
+        _advance_cases(window, set(provider_ids), now, report, touched)
     _close_compliant(window, now, report)
 
 
-def _record_breaches(window: CollectionWindow, now: datetime.datetime) -> list[Breach]:
-    """A breach for every owed (location, care type) with no return counted in the window.
+def _record_breaches(window: CollectionWindow, now: datetime.datetime) -> tuple[int, list[int]]:
+    """A breach for every owed (location, care type) with no return counted in the window:
+    how many, and the providers they belong to.
 
     Who owes is ``returns.obligations``: the same rule as the dashboard, the emails and the
-    dissemination aggregates.
+    dissemination aggregates, embedded here as SQL.
     """
+    if connection.vendor != "postgresql":
+        return _record_breaches_portable(window, now)
+    owed_sql, owed_params = obligations([window], extra=("provider_id",)).query.sql_with_params()
+    sql = _BREACHES_SQL.format(
+        obligations=owed_sql, breach=Breach._meta.db_table, ret=Return._meta.db_table
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*owed_params, now, escalates(window), now])
+        count, provider_ids = cursor.fetchone()
+    return count, provider_ids
+
+
+def _record_breaches_portable(
+    window: CollectionWindow, now: datetime.datetime
+) -> tuple[int, list[int]]:
+    """The same breaches through the ORM, for the SQLite demo (no data-modifying CTEs)."""
     heads = {
         (h["location_id"], h["care_type"]): h
         for h in Return.objects.filter(window=window).values(
@@ -122,11 +187,10 @@ def _record_breaches(window: CollectionWindow, now: datetime.datetime) -> list[B
     }
     breaches = []
     for owed in obligations([window], extra=("provider_id",)).iterator(chunk_size=5000):
-        key = (owed["location_id"], owed["care_type"])
-        head = heads.get(key)
+        head = heads.get((owed["location_id"], owed["care_type"]))
         if head and head["counted_id"]:
             continue
-        late = head["latest_id"] if head else None  # saved after the close, before this sweep
+        late = head["latest_id"] if head else None
         breaches.append(
             Breach(
                 location_id=owed["location_id"],
@@ -139,8 +203,8 @@ def _record_breaches(window: CollectionWindow, now: datetime.datetime) -> list[B
                 cured_at=now if late else None,
             )
         )
-    Breach.objects.bulk_create(breaches, batch_size=5000, ignore_conflicts=True)
-    return breaches
+    Breach.objects.bulk_create(breaches, batch_size=500, ignore_conflicts=True)
+    return len(breaches), sorted({b.provider_id for b in breaches})
 
 
 def _uncited_periods(
@@ -167,13 +231,30 @@ def _uncited_periods(
 
 
 @dataclass
+class _NewCase:
+    """A case the sweep is opening: written with one INSERT, so no model instance is built
+    for each of thousands of providers. Has what the loop below reads and writes of a case."""
+
+    provider_id: int
+    state: str = State.FIRST_BREACH
+    noi_eligible: bool = False
+    noi_eligible_reason: str = ""
+    id: int | None = None
+    reference: str = ""
+
+
+@dataclass
 class _Touched:
     """A case the sweep opened or moved in this run, and the windows it breached in."""
 
-    case: EnforcementCase
+    case: EnforcementCase | _NewCase
     opened: bool = False
     moved_to_second: bool = False
     windows: list[CollectionWindow] = field(default_factory=list)
+
+
+# (case, action, from state, to state, reason)
+_Pending = tuple[EnforcementCase | _NewCase, str, str, str, str]
 
 
 def _advance_cases(
@@ -191,7 +272,6 @@ def _advance_cases(
             provider_id__in=provider_ids, state__in=[s.value for s in ACTIVE_CYCLE]
         )
     }
-    providers = Provider.objects.in_bulk(provider_ids)
     earlier = set(
         EnforcementCase.objects.filter(provider_id__in=provider_ids)
         .exclude(state__in=[s.value for s in ACTIVE_CYCLE])
@@ -199,23 +279,14 @@ def _advance_cases(
     )
     swept = sorted(WindowSweep.objects.values_list("window__period", flat=True))
     missed = _uncited_periods(provider_ids, window)
-    pending_events: list[
-        tuple[EnforcementCase, str, str, str, str]
-    ] = []  # case, action, from, to, reason
-    new_cases: list[EnforcementCase] = []
+    pending_events: list[_Pending] = []
+    new_cases: list[_NewCase] = []
     changed: list[EnforcementCase] = []
-    seconds: list[EnforcementCase] = []
+    seconds = 0
     for provider_id in sorted(provider_ids):
-        case = cases.get(provider_id)
+        case: EnforcementCase | _NewCase | None = cases.get(provider_id)
         if case is None:
-            case = EnforcementCase(
-                provider=providers[provider_id],
-                reference=f"ENF-{window.period:%y%m}-{providers[provider_id].cqc_id[2:]}",
-                state=State.FIRST_BREACH,
-                opened_at=now,
-                updated_at=now,
-                last_breach_window=window,
-            )
+            case = _NewCase(provider_id=provider_id)
             new_cases.append(case)
             again = provider_id in earlier
             pending_events.append(
@@ -229,13 +300,11 @@ def _advance_cases(
             )
             touched[provider_id] = _Touched(case=case, opened=True)
         elif case.last_breach_window_id != window.pk:
-            case.last_breach_window = window
-            case.updated_at = now
             if case.state == State.FIRST_BREACH:
                 target = next_state(case.state, Action.SECOND_BREACH)
                 pending_events.append((case, Action.SECOND_BREACH, case.state, target, ""))
                 case.state = target
-                seconds.append(case)
+                seconds += 1
                 touched.setdefault(provider_id, _Touched(case=case)).moved_to_second = True
             else:
                 pending_events.append((case, "breach_recorded", case.state, case.state, ""))
@@ -260,22 +329,147 @@ def _advance_cases(
                 (case, "noi_eligible", case.state, case.state, case.noi_eligible_reason)
             )
             report.noi_eligible += 1
-    EnforcementCase.objects.bulk_create(new_cases)
-    EnforcementCase.objects.bulk_update(
-        changed,
-        ["state", "updated_at", "last_breach_window", "noi_eligible", "noi_eligible_reason"],
-    )
-    CaseEvent.objects.bulk_create(
-        _event(case, action, from_state, to_state, now, window, reason=reason)
-        for case, action, from_state, to_state, reason in pending_events
-    )
+    _open_cases(new_cases, window, now)
+    _update_cases(changed, window, now)
+    _insert_events(pending_events, window, now)
     report.cases_opened += len(new_cases)
-    report.second_breaches += len(seconds)
+    report.second_breaches += seconds
+
+
+# New cases, one statement: the reference is the window's month and the provider's CQC ID
+# without its "1-" prefix (ENF-2611-300000123).
+_OPEN_CASES_SQL = """
+INSERT INTO {case} (provider_id, reference, state, opened_at, updated_at,
+                    last_breach_window_id, noi_eligible, noi_eligible_reason, noi_method, decision)
+SELECT p.id, 'ENF-' || %s || '-' || substr(p.cqc_id, 3), n.state, %s, %s, %s, n.noi, n.reason,
+       '', ''
+FROM unnest(%s::bigint[], %s::text[], %s::boolean[], %s::text[])
+     WITH ORDINALITY AS n(provider_id, state, noi, reason, ord)
+JOIN {provider} p ON p.id = n.provider_id
+ORDER BY n.ord
+RETURNING id, provider_id, reference
+"""
+
+_UPDATE_CASES_SQL = """
+UPDATE {case} c
+SET state = u.state, noi_eligible = u.noi, noi_eligible_reason = u.reason,
+    updated_at = %s, last_breach_window_id = %s
+FROM unnest(%s::bigint[], %s::text[], %s::boolean[], %s::text[]) AS u(id, state, noi, reason)
+WHERE c.id = u.id
+"""
+
+# Events in the order they happened (ids follow it: the timeline sorts by time, then id).
+_EVENTS_SQL = """
+INSERT INTO {event} (case_id, at, actor_label, action, from_state, to_state, reason, data)
+SELECT e.case_id, %s, %s, e.action, e.from_state, e.to_state, e.reason,
+       jsonb_build_object('window', %s::text)
+FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])
+     WITH ORDINALITY AS e(case_id, action, from_state, to_state, reason, ord)
+ORDER BY e.ord
+"""
+
+
+def _open_cases(
+    new_cases: list[_NewCase], window: CollectionWindow, now: datetime.datetime
+) -> None:
+    if not new_cases:
+        return
+    sql = _OPEN_CASES_SQL.format(
+        case=EnforcementCase._meta.db_table, provider=Provider._meta.db_table
+    )
+    by_provider = {case.provider_id: case for case in new_cases}
+    if connection.vendor != "postgresql":  # the SQLite demo
+        cqc_ids = dict(Provider.objects.filter(pk__in=by_provider).values_list("pk", "cqc_id"))
+        for case in new_cases:
+            row = EnforcementCase(
+                provider_id=case.provider_id,
+                reference=f"ENF-{window.period:%y%m}-{cqc_ids[case.provider_id][2:]}",
+                state=case.state,
+                opened_at=now,
+                updated_at=now,
+                last_breach_window=window,
+                noi_eligible=case.noi_eligible,
+                noi_eligible_reason=case.noi_eligible_reason,
+            )
+            row.save()
+            case.id, case.reference = row.pk, row.reference
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                f"{window.period:%y%m}",
+                now,
+                now,
+                window.pk,
+                [c.provider_id for c in new_cases],
+                [str(c.state) for c in new_cases],
+                [c.noi_eligible for c in new_cases],
+                [c.noi_eligible_reason for c in new_cases],
+            ],
+        )
+        for case_id, provider_id, reference in cursor.fetchall():
+            by_provider[provider_id].id, by_provider[provider_id].reference = case_id, reference
+
+
+def _update_cases(
+    changed: list[EnforcementCase], window: CollectionWindow, now: datetime.datetime
+) -> None:
+    if not changed:
+        return
+    for case in changed:  # the objects stay true to the rows (the letters read them)
+        case.last_breach_window, case.updated_at = window, now
+    if connection.vendor != "postgresql":  # the SQLite demo
+        EnforcementCase.objects.bulk_update(
+            changed,
+            ["state", "updated_at", "last_breach_window", "noi_eligible", "noi_eligible_reason"],
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _UPDATE_CASES_SQL.format(case=EnforcementCase._meta.db_table),
+            [
+                now,
+                window.pk,
+                [c.pk for c in changed],
+                [str(c.state) for c in changed],
+                [c.noi_eligible for c in changed],
+                [c.noi_eligible_reason for c in changed],
+            ],
+        )
+
+
+def _insert_events(
+    pending: list[_Pending], window: CollectionWindow, now: datetime.datetime
+) -> None:
+    if not pending:
+        return
+    if connection.vendor != "postgresql":  # the SQLite demo
+        CaseEvent.objects.bulk_create(
+            _event(case.id, action, from_state, to_state, now, window, reason=reason)
+            for case, action, from_state, to_state, reason in pending
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _EVENTS_SQL.format(event=CaseEvent._meta.db_table),
+            [
+                now,
+                SYSTEM,
+                window.period_key,
+                [case.id for case, *_ in pending],
+                [str(action) for _, action, *_ in pending],
+                [str(from_state) for _, _, from_state, _, _ in pending],
+                [str(to_state) for *_, to_state, _ in pending],
+                [reason for *_, reason in pending],
+            ],
+        )
 
 
 def _event(case, action, from_state, to_state, now, window, reason: str = "") -> CaseEvent:  # type: ignore[no-untyped-def]
+    """An event of ``case`` (a case, or its id)."""
     return CaseEvent(
-        case=case,
+        **({"case_id": case} if isinstance(case, int) else {"case": case}),
         at=now,
         actor_label=SYSTEM,
         action=str(action),
@@ -289,9 +483,16 @@ def _event(case, action, from_state, to_state, now, window, reason: str = "") ->
 def _close_compliant(window: CollectionWindow, now: datetime.datetime, report: SweepReport) -> None:
     """Close first- and second-breach cases after a run of windows with no breach."""
     swept = sorted(WindowSweep.objects.values_list("window__period", flat=True))
+    needed = settings.COMPLIANT_WINDOWS_TO_CLOSE
+    if len(swept) < needed:
+        return
+    # A case can close only if its last breach is before the run of the latest ``needed``
+    # swept windows: the database picks those few, not every open early case.
+    cutoff = swept[-needed]
     cases = list(
         EnforcementCase.objects.select_for_update(of=("self",))
         .filter(state__in=[State.FIRST_BREACH, State.SECOND_BREACH])
+        .filter(Q(last_breach_window__isnull=True) | Q(last_breach_window__period__lt=cutoff))
         .select_related("last_breach_window")
     )
     closing = []

@@ -480,6 +480,16 @@ class OutboundEmail(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reason = models.TextField(blank=True)
+    # An email that carries a stored enforcement letter: its subject and body are read from
+    # the letter when it is sent, never copied into ``personalisation``. A string reference
+    # keeps this app from importing enforcement (which depends on providers, not the reverse).
+    letter = models.ForeignKey(
+        "enforcement.Letter",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="emails",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -17,6 +17,7 @@ message takes a slot just before it goes.
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -24,9 +25,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import BadHeaderError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
+from django.utils import timezone
 
 from capacity_tracker.lib import mail_gateway, send_limit
 from providers.audit import audit_record
@@ -68,6 +70,66 @@ def outbox_queue(emails: Iterable[OutboundEmail], *, kind: str, scope: str) -> i
     return existing.count() - before
 
 
+@dataclass(frozen=True)
+class QueuedEmail:
+    """An email to queue with ``outbox_insert``: the columns a caller chooses."""
+
+    kind: str
+    scope: str
+    recipient: str
+    template: str
+    personalisation: dict[str, object]
+    location_id: int | None = None
+    contact_id: int | None = None
+    letter_id: int | None = None
+
+
+# Thousands of rows in one statement, from arrays, skipping any the unique key already has
+# (the same as bulk_create(ignore_conflicts=True) without building a model per row).
+_INSERT_SQL = """
+INSERT INTO {table} (kind, scope, location_id, contact_id, recipient, template, personalisation,
+                     letter_id, status, attempts, next_attempt_at, last_error,
+                     provider_reference, created_at, reason)
+SELECT e.kind, e.scope, e.location_id, e.contact_id, e.recipient, e.template, e.personalisation,
+       e.letter_id, %s, 0, %s, '', '', %s, ''
+FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::text[], %s::text[],
+            %s::jsonb[], %s::bigint[]) WITH ORDINALITY
+     AS e(kind, scope, location_id, contact_id, recipient, template, personalisation, letter_id,
+          ord)
+ORDER BY e.ord
+ON CONFLICT DO NOTHING
+"""
+
+
+def outbox_insert(emails: Iterable[QueuedEmail], *, now: datetime.datetime) -> int:
+    """Queue the emails not already queued, in one statement; return how many were new.
+    Due at once (``next_attempt_at`` is the real time, as for a row made by the model)."""
+    emails = list(emails)
+    if not emails:
+        return 0
+    if connection.vendor != "postgresql":  # the SQLite demo
+        rows = [OutboundEmail(**vars(e), created_at=now) for e in emails]
+        return len(OutboundEmail.objects.bulk_create(rows, ignore_conflicts=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_SQL.format(table=OutboundEmail._meta.db_table),
+            [
+                Status.QUEUED,
+                timezone.now(),
+                now,
+                [e.kind for e in emails],
+                [e.scope for e in emails],
+                [e.location_id for e in emails],
+                [e.contact_id for e in emails],
+                [e.recipient for e in emails],
+                [e.template for e in emails],
+                [json.dumps(e.personalisation) for e in emails],
+                [e.letter_id for e in emails],
+            ],
+        )
+        return cursor.rowcount
+
+
 def outbox_claim(
     *,
     now: datetime.datetime,
@@ -95,6 +157,25 @@ def outbox_unclaim(email_ids: Iterable[int]) -> int:
     )
 
 
+def personalisation(email: OutboundEmail) -> dict[str, object]:
+    """What the template is filled with. An email that carries a stored letter takes its
+    subject and body from the letter (loaded with the email, no extra query); older rows that
+    copied them into ``personalisation`` send as they are."""
+    letter = email.letter
+    if letter is None:
+        return email.personalisation
+    if letter.written_at is None:
+        # Emails are queued in the transaction that writes the letter, so this cannot happen
+        # unless a row was made by hand: a build error, not something to retry.
+        raise ValueError(f"letter {letter.reference} has not been written yet")
+    return {
+        **email.personalisation,
+        "subject": letter.subject,
+        "body": letter.body,
+        "reference": letter.reference,
+    }
+
+
 def _finish(email_id: int, **fields: object) -> bool:
     # Conditional on still being ours ("sending"): exactly one row must change.
     changed = OutboundEmail.objects.filter(pk=email_id, status=Status.SENDING).update(**fields)
@@ -106,7 +187,7 @@ def _finish(email_id: int, **fields: object) -> bool:
 def outbox_send_one(
     email_id: int, *, now: datetime.datetime, vetoes: dict[str, Veto] | None = None
 ) -> str:
-    email = OutboundEmail.objects.select_related("location").get(pk=email_id)
+    email = OutboundEmail.objects.select_related("location", "letter").get(pk=email_id)
     if email.status != Status.SENDING:
         return email.status
     veto = (vetoes or {}).get(email.kind)
@@ -118,7 +199,7 @@ def outbox_send_one(
         sent = mail_gateway.send(
             template=email.template,
             recipient=email.recipient,
-            personalisation=email.personalisation,
+            personalisation=personalisation(email),
             reference=f"outbox-{email.pk}",
         )
     except mail_gateway.PermanentFailure as exc:
@@ -267,6 +348,7 @@ def outbox_resend(*, actor: User, email_id: int, reason: str) -> OutboundEmail:
             recipient=original.recipient,
             template=original.template,
             personalisation=original.personalisation,
+            letter_id=original.letter_id,
             resend_of=original,
             created_by=actor,
             reason=reason.strip(),

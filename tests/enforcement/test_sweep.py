@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 
+from enforcement.letters import write_pending_letters
 from enforcement.models import Breach, CaseEvent, EnforcementCase, Letter, WindowSweep
 from enforcement.sweep import cure_breaches, sweep_due
 from providers.models import OutboundEmail
@@ -116,6 +117,7 @@ def test_breaches_before_enforcement_began_are_recorded_but_never_escalate(provi
 def test_first_then_second_breach_with_letters_through_the_outbox(provider_world):
     january, february = windows("2026-01", "2026-02")
     sweep_due(now=after(january))
+    write_pending_letters(now=after(january))  # the worker, once the sweep has committed
     case = EnforcementCase.objects.get()
     assert case.state == "first_breach"
     first = Letter.objects.get(kind="first_breach")
@@ -127,9 +129,12 @@ def test_first_then_second_breach_with_letters_through_the_outbox(provider_world
         OutboundEmail.objects.filter(kind="letter_first_breach", scope=first.reference).count() == 1
     )
     sweep_due(now=after(february))
+    write_pending_letters(now=after(february))
     case.refresh_from_db()
     assert case.state == "second_breach"
-    assert Letter.objects.filter(kind="second_breach").count() == 1
+    second = Letter.objects.get(kind="second_breach")
+    assert second.subject.startswith("Second missed deadline") and "February 2026" in second.body
+    assert OutboundEmail.objects.get(kind="letter_second_breach").letter == second
     assert list(case.events.values_list("action", flat=True)) == [
         "opened_first_breach",
         "second_breach",

@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from api.models import ApiKey, ApiKeyKind, Supplier, SupplierGrant
 from api.services import grant_set, key_create, key_revoke
 from capacity_tracker.lib import clock, history
+from enforcement.letters import write_pending_letters
 from enforcement.sweep import sweep_window
 from providers import two_factor
 from providers.models import (
@@ -441,7 +442,10 @@ class Command(BaseCommand):
                 for care_type in location.care_types:
                     if (location.pk, care_type) not in done:
                         self._save_month(location, care_type, window, submitters, last=last)
-            sweep_window(window_id=window.pk, now=window.closes_at + datetime.timedelta(hours=7))
+            swept_at = window.closes_at + datetime.timedelta(hours=7)
+            # Letters written at once, dated the sweep's day, so the demo's cases show them.
+            sweep_window(window_id=window.pk, now=swept_at, dispatch_letters=False)
+            write_pending_letters(now=swept_at)
 
     def _save_month(
         self,
