@@ -123,10 +123,20 @@ def can_see_location_level(user: AnyUser) -> bool:
     return role_of(user) in LOCATION_LEVEL_ROLES
 
 
-def get_location_for(user: AnyUser, cqc_id: str, *, write: bool = False) -> Location:
+LOCATION_RELATED = ("provider", "local_authority__region")
+
+
+def get_location_for(
+    user: AnyUser, cqc_id: str, *, write: bool = False, related: tuple[str, ...] = LOCATION_RELATED
+) -> Location:
+    """The location, if ``user`` may see it (or change it, with ``write``); else Http404.
+    ``related``: what to read with it (a page that shows none of it passes ``()``: the query
+    then joins and builds one table, not four)."""
     queryset = editable_locations(user) if write else visible_locations(user)
+    if related:
+        queryset = queryset.select_related(*related)
     try:
-        return queryset.select_related("provider", "local_authority__region").get(cqc_id=cqc_id)
+        return queryset.get(cqc_id=cqc_id)
     except Location.DoesNotExist:
         raise Http404("No location with that ID that you can see.") from None
 

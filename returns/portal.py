@@ -89,7 +89,8 @@ class Obligation:
 
 
 def _obligation(request: HttpRequest, period: str, cqc_id: str, care_type: str) -> Obligation:
-    location = get_location_for(request.user, cqc_id, write=True)
+    # The return's pages show the location's own fields only: no provider, council or region.
+    location = get_location_for(request.user, cqc_id, write=True, related=())
     if care_type not in location.care_types:
         raise Http404("This location does not offer that care type.")
     try:
@@ -147,7 +148,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     windows = dashboard_windows(now)
     window, next_window = windows.window, windows.next_window
     locations = editable_locations(request.user)
-    form = DashboardFilterForm(request.GET, councils=list(dashboard_councils(locations)))
+    # The council list is a query of its own: read it only when a council is asked for (to
+    # check it) or the filters are shown (a big group's, or a filtered page), never for the
+    # small group's single table.
+    asks_council = bool(request.GET.get("council"))
+    councils = list(dashboard_councils(locations)) if asks_council else []
+    form = DashboardFilterForm(request.GET, councils=councils)
     filters = form.filters()
     # One page of rows, filtered and counted in SQL: a group of 500 locations costs the same
     # queries as one of five, and the to-do count is the whole group's, not the page's.
@@ -158,6 +164,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         filters=filters,
         page=page_number(request.GET.get("page")),
     )
+    paged = page.group_rows > DASHBOARD_PAGE_SIZE or filters.active or bool(form.errors)
+    if paged and not asks_council:
+        form = DashboardFilterForm(request.GET, councils=dashboard_councils(locations))
     days_left = (window.last_day - clock.local_date(now)).days + 1 if window.contains(now) else None
     return render(
         request,
@@ -172,7 +181,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "rows": page.rows,
             "to_do": page.to_do,
             # A small group looks as it always has: one table, no filters, no pages.
-            "paged": page.group_rows > DASHBOARD_PAGE_SIZE or filters.active or bool(form.errors),
+            "paged": paged,
             "form": form,
             "query": form.query(),
             # Figures care record suppliers sent through the API, for the provider to confirm.

@@ -24,6 +24,7 @@ from django.db.models import (
 )
 
 from providers.models import CareType, LocalAuthority, Location, RegistrationStatus
+from returns import window_cache
 from returns.deadlines import LONDON, Period, window_dates
 from returns.models import CollectionWindow, Return, ReturnKind, ReturnVersion
 from returns.obligations import OFFERED, opening_day, owes, status_on, with_status_on
@@ -46,8 +47,14 @@ def window_from_rules(period: Period) -> CollectionWindow:
 
 
 def windows_for_periods(periods: list[Period]) -> list[CollectionWindow]:
-    """One window per period, in the order given, in one query: the stored row where there is
-    one (staff may have overridden it), else the rules' dates, unsaved."""
+    """One window per period, in the order given: the stored row where there is one (staff may
+    have overridden it), else the rules' dates, unsaved. From this process's window cache when
+    it is current (no query), else one query; see returns/window_cache.py."""
+    return window_cache.windows_for(periods, _read_windows)
+
+
+def _read_windows(periods: list[Period]) -> list[CollectionWindow]:
+    """The database read behind ``windows_for_periods``: one query."""
     stored = {
         w.period: w
         for w in CollectionWindow.objects.filter(period__in=[p.first_day() for p in periods])
@@ -129,8 +136,10 @@ def dashboard_windows(now: datetime.datetime) -> DashboardWindows:
     one before whichever of them is ``window``."""
     this_month = Period.of(now.astimezone(LONDON).date())
     periods = [this_month.previous(), this_month, this_month.next()]
-    stored = list(
-        CollectionWindow.objects.filter(period__lte=periods[-1].first_day()).order_by("-period")[:4]
+    newest = periods[-1].first_day()
+    stored = window_cache.cached(
+        ("newest_four_to", newest),
+        lambda: list(CollectionWindow.objects.filter(period__lte=newest).order_by("-period")[:4]),
     )
     by_period = {w.period: w for w in stored}
     around = [by_period.get(p.first_day()) or window_from_rules(p) for p in periods]
@@ -323,6 +332,40 @@ def _matches(care_type: CareType, filters: DashboardFilters) -> Q:
     return q
 
 
+def _whole_small_group(
+    locations: QuerySet[Location], windows: DashboardWindows, now: datetime.datetime
+) -> DashboardPage | None:
+    """The unfiltered dashboard of a group whose rows all fit on one page, in two queries (its
+    locations with their statuses on both opening days, then their return heads), or None for
+    a bigger group. Most groups are this small: the SQL counting and paging of
+    ``dashboard_page`` (several subqueries per care type, compiled afresh on every request)
+    would cost them far more than building every row, by the same rule (``obligation_status``)."""
+    window, previous = windows.window, windows.previous
+    found = list(
+        with_status_on(locations, opening_day(window))
+        .annotate(status_before=status_on(opening_day(previous or window)))
+        .order_by("name", "cqc_id")[: DASHBOARD_PAGE_SIZE + 1]
+    )
+    # In the SQL page's order: name, CQC ID, then care type ("care_home" before "home_care").
+    keys = [
+        (location.pk, ct.value)
+        for location in found
+        for ct in sorted(OFFERED, key=lambda ct: ct.value)
+        if getattr(location, OFFERED[ct])
+    ]
+    if len(found) > DASHBOARD_PAGE_SIZE or len(keys) > DASHBOARD_PAGE_SIZE:
+        return None
+    rows = _rows_for(found, keys, window, previous, now) if keys else []
+    return DashboardPage(
+        rows=rows,
+        number=1,
+        pages=1,
+        total=len(rows),
+        group_rows=len(rows),
+        to_do=sum(1 for row in rows if row.status == Status.NOT_STARTED),
+    )
+
+
 def dashboard_page(
     locations: QuerySet[Location],
     windows: DashboardWindows,
@@ -341,6 +384,10 @@ def dashboard_page(
     ``page`` out of range is brought into it (the last page, or the first).
     """
     window, previous = windows.window, windows.previous
+    if not filters.active and page == 1:
+        whole = _whole_small_group(locations, windows, now)
+        if whole is not None:
+            return whole
     # ``alias``, not ``annotate``: the statuses are filtered and counted on, never selected,
     # so the page query does not compute them for rows it then sorts away.
     located = with_status_on(locations, opening_day(window)).alias(

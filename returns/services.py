@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from providers.audit import audit_record
 from providers.models import User
+from returns import window_cache
 from returns.deadlines import LONDON, Period
 from returns.models import CollectionWindow
 from returns.selectors import window_from_rules
@@ -33,6 +34,9 @@ def windows_ensure(*, periods: list[Period]) -> int:
         [window_from_rules(p) for p in periods], ignore_conflicts=True, batch_size=500
     )
     after = CollectionWindow.objects.filter(period__in=[p.first_day() for p in periods]).count()
+    if after != before:
+        # bulk_create sends no signals: every process's window cache must learn of the rows.
+        window_cache.bump_after_commit()
     return after - before
 
 
