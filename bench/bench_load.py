@@ -414,7 +414,11 @@ def record(outcomes: dict[str, Outcome], seconds: int) -> None:
         unit="req/s",
         how=how + "; each user its own 4-location provider (6 obligations)",
         target={"min_ratio": 0.5},
-        details=outcomes["dashboard"].details(),
+        details={
+            **outcomes["dashboard"].details(),
+            # The same view's profile, taken in one process where pyinstrument can see it.
+            "profile": "bench/profiles/dashboard_4_locations_single.txt (bench_dashboard.py)",
+        },
         **base,
     )
     lib.record(

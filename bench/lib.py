@@ -172,8 +172,12 @@ def record(
     target: dict[str, Any] | None = None,
     queries: dict[str, dict[str, int]] | None = None,
     details: dict[str, Any] | None = None,
+    profile_with: Callable[[], Any] | None = None,
 ) -> dict[str, Any]:
-    """Merge one path's result into results.json (locked: benchmarks may run side by side)."""
+    """Merge one path's result into results.json (locked: benchmarks may run side by side).
+
+    ``profile_with``: work that stands for the path; when the target is missed it is run once
+    under pyinstrument and the profile's file is named in the entry's details."""
     target = target or {}
     ratio = round(figure / baseline, 2) if baseline else None
     if queries and "max_queries" in target:
@@ -196,6 +200,8 @@ def record(
         "details": details or {},
         "measured_on": datetime.date.today().isoformat(),  # noqa: DTZ011 (a label, not a rule)
     }
+    if not entry["pass"] and profile_with is not None:
+        entry["details"]["profile"] = profile(name, profile_with)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with open(RESULTS.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
