@@ -18,6 +18,7 @@ from capacity_tracker.lib import clock
 from providers.access import editable_locations, get_location_for, role_of, role_required
 from providers.models import CareType, Location, Role
 from returns.dashboard_filters import DashboardFilterForm, page_number
+from returns.dashboard_links import DashboardLinks
 from returns.datasets import dataset_for
 from returns.deadlines import Period
 from returns.drafts import waiting_drafts
@@ -179,6 +180,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "previous_window": windows.previous,
             "page": page,
             "rows": page.rows,
+            "linked_rows": list(DashboardLinks(window.period_key).rows(page.rows)),
             "to_do": page.to_do,
             # A small group looks as it always has: one table, no filters, no pages.
             "paged": paged,
