@@ -20,6 +20,7 @@ from unittest import mock
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from enforcement.letters import write_pending_letters
 from enforcement.models import EnforcementCase
 from enforcement.sweep import sweep_due
 from returns.deadlines import LONDON, Period
@@ -64,7 +65,11 @@ def missed_three(db) -> EnforcementCase:
     windows_ensure(periods=[Period.parse(period) for period in MISSED])
     for period in MISSED:
         window = CollectionWindow.objects.get(period=Period.parse(period).first_day())
-        sweep_due(now=window.closes_at + datetime.timedelta(hours=1))
+        swept_at = window.closes_at + datetime.timedelta(hours=1)
+        # The letters written straight after, as the worker's task does once the sweep commits
+        # (no worker runs beside the browser tests).
+        sweep_due(now=swept_at, dispatch_letters=False)
+        write_pending_letters(now=swept_at)
     case = EnforcementCase.objects.get(provider=provider)
     assert (case.state, case.noi_eligible) == ("second_breach", True)
     return case
