@@ -19,18 +19,14 @@ from __future__ import annotations
 import datetime
 import json
 import logging
-import threading
-import uuid
-from collections import OrderedDict
-from collections.abc import Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import post_delete, post_save
 
+from capacity_tracker.lib import generation_cache
 from returns.deadlines import Period
 from returns.validation import Dataset, ItemSpec, RuleSpec
 
@@ -246,59 +242,23 @@ GENERATION_TTL = 10 * 60  # seconds
 logger = logging.getLogger(__name__)
 
 
-class _Lru:
-    """A small thread-safe least-recently-used map (gunicorn may run threads)."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._data: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Any:
-        with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
-
-    def put(self, key: Hashable, value: Any) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-
 # (generation, first day of month) -> (version id, campaign month?)
-_in_force = _Lru(size=256)
+_in_force = generation_cache.Lru(size=256)
 # (generation, version id, care type, campaign month?) -> Dataset: a handful of versions
 # times three care types times two, so a few dozen at most.
-_built = _Lru(size=64)
+_built = generation_cache.Lru(size=64)
 
 
 def _generation() -> str | None:
     """The current token, making one if there is none; None if the cache is unreachable."""
-    try:
-        token = cache.get(GENERATION_KEY)
-        if token is None:
-            cache.add(GENERATION_KEY, uuid.uuid4().hex, GENERATION_TTL)  # first writer wins
-            token = cache.get(GENERATION_KEY)
-        return token
-    # Any error: a cache outage must not stop returns, only slow them.
-    except Exception:
-        logger.warning("Dataset cache unavailable: reading from the database", exc_info=True)
-        return None
+    return generation_cache.current(GENERATION_KEY, GENERATION_TTL, "Dataset")
 
 
 def dataset_cache_bump() -> None:
     """Make every process rebuild its datasets: call after a write that sends no signals."""
     _in_force.clear()
     _built.clear()
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, GENERATION_TTL)
+    generation_cache.replace(GENERATION_KEY, GENERATION_TTL)
 
 
 def _writing_datasets(using: str = DEFAULT_DB_ALIAS) -> bool:

@@ -24,22 +24,20 @@ storing a window) cannot change what the next request is served.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import post_delete, post_save
 
-from returns.datasets import _Lru
+from capacity_tracker.lib import generation_cache
 
 GENERATION_KEY = "returns:windows:generation"
 GENERATION_TTL = 10 * 60  # seconds
 logger = logging.getLogger(__name__)
 
 # (generation, key) -> tuple of windows' field values (None for an unsaved window's pk).
-_entries = _Lru(size=256)
+_entries = generation_cache.Lru(size=256)
 
 
 def _fields() -> list[str]:
@@ -86,22 +84,13 @@ def windows_for(periods: list[Any], read: Callable[[list[Any]], list[Any]]) -> l
 
 def _generation() -> str | None:
     """The current token, making one if there is none; None if the cache is unreachable."""
-    try:
-        token = cache.get(GENERATION_KEY)
-        if token is None:
-            cache.add(GENERATION_KEY, uuid.uuid4().hex, GENERATION_TTL)  # first writer wins
-            token = cache.get(GENERATION_KEY)
-        return token
-    # Any error: a cache outage must not stop the pages, only slow them.
-    except Exception:
-        logger.warning("Window cache unavailable: reading from the database", exc_info=True)
-        return None
+    return generation_cache.current(GENERATION_KEY, GENERATION_TTL, "Window")
 
 
 def bump() -> None:
     """Make every process read windows afresh."""
     _entries.clear()
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, GENERATION_TTL)
+    generation_cache.replace(GENERATION_KEY, GENERATION_TTL)
 
 
 def _bump_quietly() -> None:
