@@ -471,6 +471,9 @@ class OutboundEmail(models.Model):
     provider_reference = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Set just before the email is handed to the gateway (providers/outbox.py): a "sending" row
+    # without it was claimed but never attempted, so it can go back to the queue.
+    attempted_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     link_used_at = models.DateTimeField(null=True, blank=True)
     resend_of = models.ForeignKey(

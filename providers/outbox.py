@@ -1,13 +1,23 @@
 """The outbox: queue emails as rows, claim them, send them once, retry with backoff.
 
 Queueing is an INSERT that ignores rows whose unique key exists, so a job that runs twice
-queues nothing the second time. Sending claims rows with ``SELECT ... FOR UPDATE SKIP
-LOCKED`` and marks them "sending" in the same transaction, so two workers never take the same
-row (a run that waited for the lock re-reads the row, finds it "sending" and passes it by).
-A row left "sending" by a worker that died is never retried blindly (it may have gone): after
-STUCK_AFTER it is marked failed for support staff to look at and resend. Rows a run claimed
-but never handed to the gateway go straight back to the queue when the run ends, however it
-ends.
+queues nothing the second time. Sending claims small batches of rows with ``SELECT ... FOR
+UPDATE SKIP LOCKED`` and marks them "sending" in the same transaction, so two workers never
+take the same row (a run that waited for the lock re-reads the row, finds it "sending" and
+passes it by).
+
+Just before an email goes to the gateway its row is marked attempted (``attempted_at``), by
+one conditional UPDATE committed to disk: only if it is still "sending", not yet attempted and
+still held by this run's claim. That is one more statement per email, and it is what lets a
+claim outlive the worker that made it:
+
+* A row claimed but never attempted cannot have gone. A run ending normally puts its leftovers
+  back at once; rows left by a worker that was killed (SIGKILL, OOM, a lost host: no
+  ``finally`` runs) go back to the queue once their claim is older than
+  ``EMAIL_CLAIM_REQUEUE_SECONDS``. If the run that claimed them is only slow, not dead, its
+  conditional mark then finds the row no longer its own and skips it, so it is never sent twice.
+* A row attempted but never finished may have gone: it is never retried blindly. After
+  STUCK_AFTER it is marked failed for support staff to look at and resend.
 
 Runs start every minute from beat and may overlap on a multi-process worker, so the
 provider's per-minute limit is one limit shared by every process (``send_limit``): each
@@ -37,7 +47,9 @@ from providers.models import OutboundEmail, User
 logger = logging.getLogger(__name__)
 
 Status = OutboundEmail.Status
-CLAIM_BATCH = 200
+# Small, so that a worker killed mid-batch leaves few rows claimed (they are requeued after
+# EMAIL_CLAIM_REQUEUE_SECONDS) and a batch never waits long for send-limit slots.
+CLAIM_BATCH = 20
 STUCK_AFTER = datetime.timedelta(minutes=15)
 # A run stops claiming new batches after this long (the next beat tick carries on), so that
 # its claims stay far younger than STUCK_AFTER and a Celery task never runs for hours.
@@ -150,11 +162,41 @@ def outbox_claim(
     return ids
 
 
-def outbox_unclaim(email_ids: Iterable[int]) -> int:
-    """Put claimed rows that never reached the gateway back in the queue, as if untouched."""
-    return OutboundEmail.objects.filter(id__in=list(email_ids), status=Status.SENDING).update(
-        status=Status.QUEUED, claimed_at=None, attempts=F("attempts") - 1
+def outbox_unclaim(email_ids: Iterable[int], *, claimed_at: datetime.datetime) -> int:
+    """Put claimed rows that never reached the gateway back in the queue, as if untouched:
+    only rows still held by this claim and never attempted (a row another run requeued and
+    claimed again is that run's now)."""
+    return OutboundEmail.objects.filter(
+        id__in=list(email_ids),
+        status=Status.SENDING,
+        claimed_at=claimed_at,
+        attempted_at__isnull=True,
+    ).update(status=Status.QUEUED, claimed_at=None, attempted_at=None, attempts=F("attempts") - 1)
+
+
+def requeue_after() -> datetime.timedelta:
+    """How old a claim whose row was never attempted must be before another run requeues it.
+    Any age would be safe (the conditional mark keeps a slow run from sending a row it lost);
+    long enough that a live run rarely loses rows it is about to send."""
+    return datetime.timedelta(seconds=settings.EMAIL_CLAIM_REQUEUE_SECONDS)
+
+
+def _mark_attempted(
+    email_id: int, *, at: datetime.datetime, claimed_at: datetime.datetime | None
+) -> bool:
+    """Mark the row as handed to the gateway, if it is still this run's and not attempted.
+
+    Committed on its own, with a synchronous commit (autocommit, never ``_finish``'s
+    asynchronous one): if the mark were lost in a crash after the email went, the row would
+    look never attempted and be sent again. ``claimed_at`` None (a caller outside a run)
+    skips the claim check; the other conditions still let only one caller through.
+    """
+    rows = OutboundEmail.objects.filter(
+        pk=email_id, status=Status.SENDING, attempted_at__isnull=True
     )
+    if claimed_at is not None:
+        rows = rows.filter(claimed_at=claimed_at)
+    return rows.update(attempted_at=at) == 1
 
 
 def personalisation(email: OutboundEmail) -> dict[str, object]:
@@ -193,17 +235,33 @@ def _finish(email_id: int, **fields: object) -> bool:
     return changed == 1
 
 
+# What ``outbox_send_one`` returns for a row that stopped being this run's before it was sent
+# (requeued after its claim grew old, and perhaps claimed or sent by another run): not counted
+# in this run's report.
+SKIPPED = "skipped"
+
+
 def outbox_send_one(
-    email_id: int, *, now: datetime.datetime, vetoes: dict[str, Veto] | None = None
+    email_id: int,
+    *,
+    now: datetime.datetime,
+    vetoes: dict[str, Veto] | None = None,
+    claimed_at: datetime.datetime | None = None,
+    at: datetime.datetime | None = None,
 ) -> str:
+    """Send one claimed email. ``claimed_at`` is the stamp of the caller's claim and ``at``
+    the time to record as the attempt (default ``now``)."""
     email = OutboundEmail.objects.select_related("location", "letter").get(pk=email_id)
-    if email.status != Status.SENDING:
-        return email.status
+    if email.status != Status.SENDING:  # another run requeued it and may have sent it
+        return SKIPPED
     veto = (vetoes or {}).get(email.kind)
     reason = veto(email) if veto else None
     if reason:
         _finish(email_id, status=Status.CANCELLED, last_error=reason)
         return Status.CANCELLED
+    if not _mark_attempted(email_id, at=at or now, claimed_at=claimed_at):
+        logger.info("email %s is no longer this run's claim; not sending it", email_id)
+        return SKIPPED
     try:
         sent = mail_gateway.send(
             template=email.template,
@@ -230,10 +288,13 @@ def outbox_send_one(
                 last_error=f"Gave up after {email.attempts} attempts. Last error: {exc}",
             )
             return Status.FAILED
+        # Back in the queue as a row never attempted, so the next claim can mark it.
         _finish(
             email_id,
             status=Status.QUEUED,
             next_attempt_at=now + backoff(email.attempts),
+            claimed_at=None,
+            attempted_at=None,
             last_error=str(exc),
         )
         return Status.QUEUED
@@ -289,7 +350,8 @@ def outbox_send_due(
             break
         # ``now`` is when the run began; a claim made minutes later is stamped with the real
         # time, or another run would take it for one left by a dead worker.
-        ids = outbox_claim(now=now, limit=batch, claimed_at=now + elapsed())
+        claimed_at = now + elapsed()
+        ids = outbox_claim(now=now, limit=batch, claimed_at=claimed_at)
         if not ids:
             break
         pending = list(ids)
@@ -301,16 +363,27 @@ def outbox_send_due(
                     logger.warning("no email slot came free; %s emails left queued", len(pending))
                     return report
                 email_id = pending.pop(0)
-                _tally(report, _send_guarded(email_id, now=now, vetoes=vetoes))
+                outcome = _send_guarded(
+                    email_id, now=now, vetoes=vetoes, claimed_at=claimed_at, at=now + elapsed()
+                )
+                _tally(report, outcome)
         finally:
+            # A SIGKILL never gets here: those rows are requeued by outbox_release_stuck.
             if pending:
-                outbox_unclaim(pending)
+                outbox_unclaim(pending, claimed_at=claimed_at)
     return report
 
 
-def _send_guarded(email_id: int, *, now: datetime.datetime, vetoes: dict[str, Veto] | None) -> str:
+def _send_guarded(
+    email_id: int,
+    *,
+    now: datetime.datetime,
+    vetoes: dict[str, Veto] | None,
+    claimed_at: datetime.datetime,
+    at: datetime.datetime,
+) -> str:
     try:
-        return outbox_send_one(email_id, now=now, vetoes=vetoes)
+        return outbox_send_one(email_id, now=now, vetoes=vetoes, claimed_at=claimed_at, at=at)
     except Exception as exc:  # one email's surprise must not stop the rest of the batch
         logger.exception("email %s: unexpected error while sending", email_id)
         _finish(
@@ -334,14 +407,23 @@ def _tally(report: SendReport, outcome: str) -> None:
         report.cancelled += 1
 
 
+STUCK_MESSAGE = (
+    "The worker stopped while sending, so this email may or may not have gone. "
+    "Check with the recipient and resend it if needed."
+)
+
+
 def outbox_release_stuck(*, now: datetime.datetime) -> int:
+    """Requeue rows claimed long ago but never attempted (they cannot have gone); fail rows
+    attempted long ago but never finished (they may have). Returns how many were failed."""
+    requeued = OutboundEmail.objects.filter(
+        status=Status.SENDING, attempted_at__isnull=True, claimed_at__lt=now - requeue_after()
+    ).update(status=Status.QUEUED, claimed_at=None, attempts=F("attempts") - 1)
+    if requeued:
+        logger.warning("%s claimed emails were never attempted: back in the queue", requeued)
     return OutboundEmail.objects.filter(
-        status=Status.SENDING, claimed_at__lt=now - STUCK_AFTER
-    ).update(
-        status=Status.FAILED,
-        last_error="The worker stopped while sending, so this email may or may not have gone. "
-        "Check with the recipient and resend it if needed.",
-    )
+        status=Status.SENDING, attempted_at__lt=now - STUCK_AFTER
+    ).update(status=Status.FAILED, last_error=STUCK_MESSAGE)
 
 
 def outbox_resend(*, actor: User, email_id: int, reason: str) -> OutboundEmail:

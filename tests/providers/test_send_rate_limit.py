@@ -250,7 +250,8 @@ def test_rows_a_run_claimed_but_never_sent_go_back_to_the_queue(recording):
 @pytest.mark.django_db
 def test_a_crashed_runs_claims_are_failed_after_the_timeout_not_sent_again(recording):
     queue(3)
-    outbox_claim(now=NOW)  # a run that died holding its claims
+    outbox_claim(now=NOW)  # a run that died holding its claims, each handed to the gateway
+    OutboundEmail.objects.update(attempted_at=NOW)
     young = outbox_send_due(now=NOW + STUCK_AFTER - datetime.timedelta(minutes=1))
     assert young.stuck == 0 and young.sent == 0
     old = outbox_send_due(now=NOW + STUCK_AFTER + datetime.timedelta(minutes=1))
