@@ -12,7 +12,9 @@ from api.usage import housekeeping as api_usage_housekeeping
 from capacity_tracker.lib import clock
 from enforcement.letters import write_pending_letters
 from enforcement.sweep import sweep_due
+from providers.cqc_uploads import cqc_upload_redispatch
 from providers.outbox import outbox_send_due
+from returns.bulk_tasks import redispatch
 from returns.emails import (
     EMAIL_VETOES,
     queue_onboarding_chasers,
@@ -56,6 +58,13 @@ def send_emails(now: datetime.datetime) -> str:
     return f"emails: {outbox_send_due(now=now, vetoes=EMAIL_VETOES)}"
 
 
+def redispatch_work(now: datetime.datetime) -> str:
+    """Queue again the background work recorded in the database that never reached a worker
+    (the queue was down), that the queue lost, or whose worker died: CSV uploads being checked
+    or saved, CQC imports being applied. Each step runs once however often it is queued."""
+    return f"{redispatch(now)}; {cqc_upload_redispatch()}"
+
+
 def api_housekeeping(now: datetime.datetime) -> str:
     """Keys' last use from the cache into the database; idempotency records past a day."""
     return api_usage_housekeeping(now)
@@ -70,6 +79,7 @@ JOBS: tuple[Job, ...] = (
     Job("onboarding_emails", onboarding_emails),
     Job("send_emails", send_emails),
     Job("api_housekeeping", api_housekeeping),
+    Job("redispatch_work", redispatch_work),
 )
 JOBS_BY_NAME = {job.name: job for job in JOBS}
 

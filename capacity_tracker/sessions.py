@@ -6,6 +6,11 @@ so that, inside a caller's transaction, a failure rolls back to a savepoint rath
 breaking that transaction. SessionMiddleware saves after the view has returned, outside any
 transaction, where one UPDATE under autocommit is atomic by itself: BEGIN and COMMIT there are
 two more round trips on every request that changes the session (each form POST of a return).
+
+While Redis is down the cache answers every read with a miss and drops every write
+(capacity_tracker/redis_cache.py), so sessions are read from and written to the database
+alone: nobody is signed out and no page fails. The keys written meanwhile are deleted from
+Redis once it answers again, so it cannot hand back a session from before the outage.
 """
 
 from __future__ import annotations

@@ -159,6 +159,14 @@ elif not CELERY_BROKER_URL.startswith(("redis://", "rediss://", "filesystem://",
     raise ImproperlyConfigured(
         f"CELERY_BROKER_URL must be a redis:// URL, not {CELERY_BROKER_URL!r}."
     )
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A dead broker must fail fast, not hold a web request: connecting gives up after a
+    # second, and a command on a connection that stopped answering after five (above the
+    # worker's one-second BRPOP). Work is never lost to this: it is recorded in the database
+    # first and a beat tick queues again what never reached the worker (see
+    # capacity_tracker/celery.py, publish_quietly).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # capacity_tracker is not a Django app, so autodiscovery misses its tasks module.
 CELERY_IMPORTS = ["capacity_tracker.tasks"]
 CELERY_TASK_IGNORE_RESULT = True
@@ -173,7 +181,8 @@ CELERY_TASK_ALWAYS_EAGER = strict_bool(env, "CELERY_TASK_ALWAYS_EAGER", default=
 # --- Cache ----------------------------------------------------------------------------------
 if REDIS_URL:
     CACHES = {
-        # Django's Redis cache, reusing one client per pool (see capacity_tracker/redis_cache.py).
+        # Django's Redis cache, reusing one client per pool; an outage is a miss and a no-op
+        # write with short timeouts, never an error (see capacity_tracker/redis_cache.py).
         "default": {"BACKEND": "capacity_tracker.redis_cache.RedisCache", "LOCATION": REDIS_URL}
     }
 else:

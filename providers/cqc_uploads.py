@@ -154,21 +154,51 @@ def cqc_upload_request_apply(*, actor: User, import_id: int, reason: str = "") -
             target=record,
             reason=record.apply_reason,
         )
-        from providers.tasks import apply_cqc_import
-
-        # The worker must see the "applying" row, so it is queued only once that commits.
-        transaction.on_commit(lambda: apply_cqc_import.delay(import_id))
+        # The worker must see the "applying" row, so it is queued only once that commits. If
+        # the queue cannot be reached the row stays "applying" and the redispatch tick queues it.
+        transaction.on_commit(lambda: _dispatch(import_id))
     return True
 
 
+def _dispatch(import_id: int) -> bool:
+    from capacity_tracker.celery import publish_quietly
+    from providers.tasks import apply_cqc_import
+
+    return publish_quietly(apply_cqc_import, import_id)
+
+
+def cqc_upload_redispatch() -> str:
+    """The tick: queue again every import waiting to be applied that no worker is applying.
+
+    A worker applying one holds its row lock for the whole apply (one transaction), so the rows
+    that ``skip_locked`` leaves are the ones the queue never got, lost, or whose worker died
+    (PostgreSQL rolls its transaction back). One still in the queue may be queued twice: the
+    second delivery finds it locked or applied and does nothing (``cqc_upload_apply``).
+    """
+    with transaction.atomic():
+        waiting = list(
+            CqcImport.objects.select_for_update(skip_locked=True)
+            .filter(status=CqcImport.Status.APPLYING)
+            .values_list("pk", flat=True)
+        )
+    queued = sum(_dispatch(pk) for pk in waiting)
+    return f"{queued} of {len(waiting)} waiting CQC imports queued"
+
+
 def cqc_upload_apply(*, import_id: int) -> CqcImport:
-    """Apply a claimed import in one transaction (the worker). Safe to run twice."""
+    """Apply a claimed import in one transaction (the worker). Safe to run twice, or at once:
+    a second delivery while the first is applying finds the row locked and does nothing."""
     with transaction.atomic():
         record = (
-            CqcImport.objects.select_for_update(of=("self",))
+            CqcImport.objects.select_for_update(of=("self",), skip_locked=True)
             .select_related("applied_by")
-            .get(pk=import_id)
+            .filter(pk=import_id)
+            .first()
         )
+        if record is None:
+            if CqcImport.objects.filter(pk=import_id).exists():
+                raise CqcUploadNotReady(f"CQC import {import_id} is being applied by another.")
+            raise CqcImport.DoesNotExist(f"No CQC import {import_id}.")
         if record.status == CqcImport.Status.APPLIED:
             return record
         if record.status != CqcImport.Status.APPLYING:

@@ -26,11 +26,14 @@ from collections.abc import Callable
 from django.db import connection, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 
+from capacity_tracker.lib import clock
 from providers.access import Role, role_of
 from providers.audit import audit_record, audit_record_many
 from providers.models import Location, User
+from returns import bulk_parsing
 from returns.bulk_parsing import (
     BATCH,
+    INLINE_MAX_BYTES,
     INLINE_MAX_ROWS,
     MAX_FILE_BYTES,
     MAX_ROWS,
@@ -137,7 +140,10 @@ def bulk_check(
         BulkUpload.objects.filter(pk=upload.pk).update(rows_total=upload.rows_total, rows_checked=0)
 
         def on_progress(done: int) -> object:
-            return BulkUpload.objects.filter(pk=upload.pk).update(rows_checked=done)
+            # Renews the step's lease too: a check that still makes progress is not taken over.
+            return BulkUpload.objects.filter(pk=upload.pk).update(
+                rows_checked=done, lease_until=clock.now() + STEP_LEASE
+            )
 
     context = load_context(parsed, user=upload.uploaded_by, window=upload.window, datasets=datasets)
     _record_outcome(upload, check_rows(parsed, context, on_progress=on_progress), now)
@@ -171,7 +177,7 @@ def _record_outcome(upload: BulkUpload, result: CheckResult, now: datetime.datet
 def bulk_mark_applying(*, upload_id: int) -> bool:
     """Claim a checked upload for the worker; False if it was not ready (e.g. a double click)."""
     claimed = BulkUpload.objects.filter(pk=upload_id, status=BulkUpload.Status.READY).update(
-        status=BulkUpload.Status.APPLYING
+        status=BulkUpload.Status.APPLYING, queued_at=None, lease_until=None, attempts=0
     )
     return claimed == 1
 
@@ -179,7 +185,64 @@ def bulk_mark_applying(*, upload_id: int) -> bool:
 def bulk_mark_failed(*, upload_id: int) -> None:
     BulkUpload.objects.filter(
         pk=upload_id, status__in=[BulkUpload.Status.CHECKING, BulkUpload.Status.APPLYING]
-    ).update(status=BulkUpload.Status.FAILED)
+    ).update(status=BulkUpload.Status.FAILED, lease_until=None)
+
+
+# --- The worker's steps: claims and leases ------------------------------------------------------
+#
+# A step ("checking" or "applying") may be delivered more than once: the redispatch tick queues
+# again what seems lost, and a worker that dies is re-delivered its message. Whoever runs a
+# step first claims it with one conditional UPDATE, so of two deliveries exactly one runs it.
+# The claim is a lease: a worker that dies mid-step stops renewing it, and once it has run out
+# the tick queues the step again (both steps are safe to re-run: the check only records an
+# outcome, the save is one transaction that a dead worker's connection rolls back).
+
+STEP_LEASE = datetime.timedelta(minutes=5)  # a check renews it at each progress update
+APPLY_LEASE = datetime.timedelta(minutes=30)  # a save is one transaction: no renewing it
+MAX_ATTEMPTS = 3  # a file that kills the worker every time is failed, not retried for ever
+REQUEUE_AFTER = datetime.timedelta(minutes=5)  # queued but never started: the queue lost it
+GIVE_UP_AFTER = datetime.timedelta(days=1)
+
+
+def bulk_claim_step(*, upload_id: int, status: str, now: datetime.datetime) -> bool:
+    """Take the step of an upload in ``status`` if no one holds it; False if someone does, or
+    the step is done, or it has been tried ``MAX_ATTEMPTS`` times (then it is failed)."""
+    lease = APPLY_LEASE if status == BulkUpload.Status.APPLYING else STEP_LEASE
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    claimed = BulkUpload.objects.filter(
+        free, pk=upload_id, status=status, attempts__lt=MAX_ATTEMPTS
+    ).update(lease_until=now + lease, attempts=F("attempts") + 1)
+    if claimed:
+        return True
+    BulkUpload.objects.filter(free, pk=upload_id, status=status, attempts__gte=MAX_ATTEMPTS).update(
+        status=BulkUpload.Status.FAILED, lease_until=None
+    )
+    return False
+
+
+def bulk_release_step(*, upload_id: int) -> None:
+    BulkUpload.objects.filter(pk=upload_id).update(lease_until=None)
+
+
+def bulk_mark_queued(*, upload_id: int, now: datetime.datetime) -> None:
+    BulkUpload.objects.filter(pk=upload_id).update(queued_at=now)
+
+
+def bulk_waiting_for_worker(*, now: datetime.datetime) -> list[tuple[int, str]]:
+    """(id, status) of uploads whose step nobody runs and that are not (or no longer) queued:
+    never queued (the queue was unreachable), queued ``REQUEUE_AFTER`` ago and not started (the
+    queue lost it), or started by someone whose lease ran out. Older ones are failed instead."""
+    in_progress = [BulkUpload.Status.CHECKING, BulkUpload.Status.APPLYING]
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    BulkUpload.objects.filter(
+        free, status__in=in_progress, created_at__lt=now - GIVE_UP_AFTER
+    ).update(status=BulkUpload.Status.FAILED, lease_until=None)
+    return list(
+        BulkUpload.objects.filter(free, status__in=in_progress)
+        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - REQUEUE_AFTER))
+        .order_by("pk")
+        .values_list("pk", "status")
+    )
 
 
 class _Refused(Exception):
@@ -419,6 +482,7 @@ __all__ = [
     "audit_record_many",
     "bulk_apply",
     "bulk_check",
+    "bulk_claim_step",
     "bulk_mark_applying",
     "bulk_mark_failed",
     "bulk_upload_create",

@@ -1,9 +1,15 @@
 """Running a CSV upload's check or save: in the request for small files, else on the worker
 (the Celery task, ``returns.tasks.process_bulk_upload``, calls ``run_step``).
 
-Tasks take the upload's primary key and are queued only after the upload's row is committed.
+The upload's row is the outbox. Its status says which step is owed ("checking", "applying");
+the step is queued only after that row is committed, and a queue that cannot be reached (Redis
+down) only leaves ``queued_at`` empty: the request still succeeds, the upload page says the
+work is delayed, and the redispatch tick (``redispatch``, every minute on beat) queues it
+again, as it does a step the queue lost or whose worker died (its lease ran out). Every
+delivery claims the step first (``bulk.bulk_claim_step``), so two deliveries never both run it.
+
 A step that crashes marks the upload failed, so its page stops waiting, and then re-raises so
-the worker logs it; nothing is retried automatically (the person uploads again).
+the worker logs it; it is not retried (the person uploads again).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import datetime
 
 from django.db import transaction
 
+from capacity_tracker.celery import publish_quietly
 from capacity_tracker.lib import clock
 from returns import bulk  # bulk.INLINE_MAX_ROWS is read at call time (tests lower it)
 from returns.bulk import BulkNotReady, bulk_apply, bulk_check, bulk_mark_failed
@@ -21,14 +28,22 @@ from returns.models import BulkUpload
 CHECK = "check"
 APPLY = "apply"
 STEPS = (CHECK, APPLY)
+STATUS_OF_STEP = {CHECK: BulkUpload.Status.CHECKING, APPLY: BulkUpload.Status.APPLYING}
+STEP_OF_STATUS = {status: step for step, status in STATUS_OF_STEP.items()}
 
 
-def run_step(upload_id: int, step: str) -> str:
+def run_step(upload_id: int, step: str, *, report_progress: bool = True) -> str:
+    """Run ``step`` if no one else is running or has run it; the upload's status after."""
     if step not in STEPS:
         raise ValueError(f"Unknown step {step!r}")
+    if not bulk.bulk_claim_step(upload_id=upload_id, status=STATUS_OF_STEP[step], now=clock.now()):
+        # Done already, or another delivery holds it: nothing to do.
+        return BulkUpload.objects.values_list("status", flat=True).get(pk=upload_id)
     try:
         if step == CHECK:
-            upload = bulk_check(upload_id=upload_id, now=clock.now(), report_progress=True)
+            upload = bulk_check(
+                upload_id=upload_id, now=clock.now(), report_progress=report_progress
+            )
         else:
             upload = bulk_apply(upload_id=upload_id, now=clock.now())
     except BulkNotReady:
@@ -36,27 +51,54 @@ def run_step(upload_id: int, step: str) -> str:
     except Exception:
         bulk_mark_failed(upload_id=upload_id)
         raise
+    finally:
+        bulk.bulk_release_step(upload_id=upload_id)
     return upload.status
+
+
+def dispatch(upload_id: int, step: str) -> bool:
+    """Queue a step now; False (logged) if the queue cannot be reached. Never raises."""
+    from returns.tasks import process_bulk_upload
+
+    queued = publish_quietly(process_bulk_upload, upload_id, step)
+    if queued:
+        bulk.bulk_mark_queued(upload_id=upload_id, now=clock.now())
+    return queued
 
 
 def enqueue(upload_id: int, step: str) -> None:
     """Queue a step once the current transaction commits (the worker must see the row)."""
-    from returns.tasks import process_bulk_upload
+    transaction.on_commit(lambda: dispatch(upload_id, step))
 
-    transaction.on_commit(lambda: process_bulk_upload.delay(upload_id, step))
+
+def redispatch(now: datetime.datetime) -> str:
+    """The tick: queue again every step that no one runs and that is not queued (see
+    ``bulk.bulk_waiting_for_worker``). A step queued twice still runs once (the claim)."""
+    waiting = bulk.bulk_waiting_for_worker(now=now)
+    queued = sum(dispatch(pk, STEP_OF_STATUS[status]) for pk, status in waiting)
+    return f"{queued} of {len(waiting)} waiting CSV uploads queued"
+
+
+def on_worker(upload: BulkUpload) -> bool:
+    """Many rows, or many bytes in few rows (very wide or very long cells): either way the
+    check could hold a web process for seconds, so the worker does it."""
+    return upload.rows_total > bulk.INLINE_MAX_ROWS or upload.size > bulk.INLINE_MAX_BYTES
 
 
 def check_now_or_later(upload: BulkUpload, *, now: datetime.datetime) -> None:
-    """Small files are checked in the request (well under a second); bigger ones by the worker."""
-    if upload.rows_total > bulk.INLINE_MAX_ROWS:
+    """Small files are checked in the request (well under a second); bigger ones by the worker.
+
+    The request claims the check as a worker would, so the tick leaves it alone meanwhile.
+    """
+    if on_worker(upload):
         enqueue(upload.pk, CHECK)
     else:
-        bulk_check(upload_id=upload.pk, now=now)
+        run_step(upload.pk, CHECK, report_progress=False)
 
 
 def apply_now_or_later(upload: BulkUpload, *, now: datetime.datetime) -> None:
     """Save a checked file, in the request or on the worker; a second click changes nothing."""
-    if upload.rows_total > bulk.INLINE_MAX_ROWS:
+    if on_worker(upload):
         if bulk.bulk_mark_applying(upload_id=upload.pk):
             enqueue(upload.pk, APPLY)
         return

@@ -232,6 +232,7 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
         {
             **_window_context(upload.window, now),
             "upload": upload,
+            "delayed": upload.is_delayed(now),
             "errors": errors,
             "summary_errors": errors[:SUMMARY_ERRORS],
             "more_errors": max(upload.error_count - SUMMARY_ERRORS, 0),

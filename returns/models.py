@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -9,6 +11,9 @@ from django.db.models import F, Q
 from capacity_tracker.lib import history
 from providers.models import CareType
 from returns.deadlines import LONDON, Period
+
+# A CSV upload waiting this long for the worker tells the person it is delayed.
+BULK_DELAYED_AFTER = datetime.timedelta(seconds=60)
 
 
 class CollectionWindow(models.Model):
@@ -373,6 +378,23 @@ class BulkUpload(models.Model):
     created_at = models.DateTimeField()
     checked_at = models.DateTimeField(null=True, blank=True)
     applied_at = models.DateTimeField(null=True, blank=True)
+    # The row is the outbox of the worker's check or save (returns/bulk_tasks.py): the step is
+    # recorded here first, queued after commit, and queued again by the redispatch tick if
+    # the queue could not be reached or lost it, or if the worker holding it died.
+    queued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the current check or save was last queued for the worker; empty if "
+        "the queue could not be reached.",
+    )
+    lease_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A worker (or the request) is running the current step until then.",
+    )
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Times the current step has been started."
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -390,6 +412,13 @@ class BulkUpload(models.Model):
     @property
     def in_progress(self) -> bool:
         return self.status in (self.Status.CHECKING, self.Status.APPLYING)
+
+    def is_delayed(self, now: datetime.datetime) -> bool:
+        """Waiting for the worker longer than it should: the queue could not be reached, or
+        nobody has started the step (or the one who had has stopped) for a while."""
+        if not self.in_progress or (self.lease_until is not None and self.lease_until > now):
+            return False
+        return self.queued_at is None or now - self.queued_at > BULK_DELAYED_AFTER
 
 
 class UsedEmailToken(models.Model):
