@@ -82,7 +82,7 @@ class BulkNotReady(Exception):
 
 
 def estimated_rows(content: bytes) -> int:
-    return max(content.count(b"\n"), 1)
+    return bulk_parsing.estimated_rows(content)  # "\r" line endings too, as the csv module
 
 
 def bulk_upload_create(
@@ -153,7 +153,7 @@ def bulk_check(
 def _record_outcome(upload: BulkUpload, result: CheckResult, now: datetime.datetime) -> None:
     upload.status = BulkUpload.Status.INVALID if result.errors else BulkUpload.Status.READY
     upload.errors = [error.as_dict() for error in result.errors[:MAX_STORED_ERRORS]]
-    upload.error_count = len(result.errors)
+    upload.error_count = result.error_count  # errors holds only the first MAX_STORED_ERRORS
     upload.counts = result.counts
     upload.rows_checked = upload.rows_total
     upload.checked_at = now
@@ -470,6 +470,7 @@ def _save_versions(
 
 # What the views, the task and the tests use, wherever it now lives.
 __all__ = [
+    "INLINE_MAX_BYTES",
     "INLINE_MAX_ROWS",
     "MAX_FILE_BYTES",
     "MAX_ROWS",

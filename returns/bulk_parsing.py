@@ -13,6 +13,7 @@ from typing import Any
 from capacity_tracker.lib.csv_files import (
     FORMULA_PREFIXES,
     CsvFileError,
+    count_lines,
     normalise_header,
     read_csv,
 )
@@ -30,8 +31,14 @@ MAX_ROWS = 10_000
 # Bigger files are checked and saved by the worker, with a progress page. bench/bench_bulk.py:
 # 5,000 rows take about 0.5 s to check and 2-3 s to save, so 1,000 rows stay under a second.
 INLINE_MAX_ROWS = 1_000
+# A file this big is checked by the worker however few rows it has (a 1,000-row return file is
+# about 150 KB).
+INLINE_MAX_BYTES = 1_000_000
 # A file with more errors than this is the wrong file: keep the first ones, count them all.
+# ``check_rows`` stops keeping them here too: a 5 MB file of stray cells once built 2.4 million.
 MAX_STORED_ERRORS = 5_000
+# The widest template is about 40 columns; a row wider than this is not one of ours.
+MAX_COLUMNS = 200
 PROGRESS_EVERY = 250
 BATCH = 1_000
 
@@ -132,12 +139,18 @@ def template_columns(datasets: Sequence[Dataset]) -> list[str]:
     return [*LEADING_COLUMNS, *codes, *TRAILING_COLUMNS]
 
 
+def estimated_rows(content: bytes) -> int:
+    """Rows before the file is read, to choose between the request and the worker: lines
+    ended as the csv module ends them ("\r" alone too), so never fewer than there are rows."""
+    return max(count_lines(content), 1)
+
+
 def parse_file(
     content: bytes, *, datasets: Mapping[str, Dataset], max_rows: int | None = None
 ) -> ParsedFile:
     """Decode the file and check its header. Never raises for anything in ``content``."""
     try:
-        decoded = read_csv(content, max_rows=max_rows or MAX_ROWS)
+        decoded = read_csv(content, max_rows=max_rows or MAX_ROWS, max_columns=MAX_COLUMNS)
     except CsvFileError as exc:
         return ParsedFile(errors=[CellError(None, "", str(exc))])
     parsed = ParsedFile(encoding=decoded.encoding)
@@ -271,9 +284,14 @@ class GoodRow:
 
 @dataclass
 class CheckResult:
-    errors: list[CellError]
+    errors: list[CellError]  # the first MAX_STORED_ERRORS
     good: list[GoodRow]
     counts: dict[str, Any]
+    error_count: int = -1  # every error found; -1: as many as ``errors`` holds
+
+    def __post_init__(self) -> None:
+        if self.error_count < 0:
+            self.error_count = len(self.errors)
 
 
 def check_rows(
@@ -286,6 +304,7 @@ def check_rows(
     if parsed.errors:
         return refused_result(list(parsed.errors), len(parsed.rows))
     errors: list[CellError] = []
+    error_count = 0
     good: list[GoodRow] = []
     first_row_of: dict[tuple[int, str], int] = {}
     all_codes = {code for dataset in context.datasets.values() for code in dataset.codes}
@@ -294,7 +313,8 @@ def check_rows(
         if isinstance(outcome, GoodRow):
             good.append(outcome)
         else:
-            errors.extend(outcome)
+            error_count += len(outcome)
+            errors.extend(outcome[: max(MAX_STORED_ERRORS - len(errors), 0)])
         if on_progress is not None and done % PROGRESS_EVERY == 0:
             on_progress(done)
     pairs = {(row.location.pk, row.care_type) for row in good}
@@ -306,7 +326,7 @@ def check_rows(
     }
     if not errors and context.not_in_file is not None:
         counts["not_in_file"] = context.not_in_file(pairs)
-    return CheckResult(errors=errors, good=good, counts=counts)
+    return CheckResult(errors=errors, good=good, counts=counts, error_count=error_count)
 
 
 def _check_row(

@@ -28,8 +28,22 @@ def _field_for(item: ItemSpec) -> forms.Field:
     return forms.CharField(strip=False, **common)
 
 
+# The hidden version count the page was drawn from. Only a tampered or mangled form lacks it,
+# but Django's own "This field is required." would then sit in the error summary naming no
+# field the person can see, so say what to do instead.
+FORM_EXPIRED = "This form has expired. Go back to your returns and open this return again."
+
+
+def _based_on_field() -> forms.IntegerField:
+    return forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=0,
+        error_messages={key: FORM_EXPIRED for key in ("required", "invalid", "min_value")},
+    )
+
+
 class ReturnForm(forms.Form):
-    based_on = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    based_on = _based_on_field()
 
     def __init__(self, dataset: Dataset, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -55,7 +69,7 @@ class ReturnForm(forms.Form):
 
 
 class ConfirmForm(forms.Form):
-    based_on = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    based_on = _based_on_field()
 
 
 class NilReasonForm(forms.Form):
@@ -87,7 +101,7 @@ class NilReasonForm(forms.Form):
 
 
 class NilReturnForm(NilReasonForm):
-    based_on = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    based_on = _based_on_field()
 
 
 class EmailLinkForm(NilReasonForm):
