@@ -30,6 +30,7 @@ from enforcement.transitions import ACTIVE_CYCLE, Action, State, next_state
 from providers.models import Provider
 from returns.models import CollectionWindow, Return
 from returns.obligations import obligations
+from returns.submission import wait_for_window_saves
 
 # The breaches of one window in one statement: every owed (location, care type) whose return
 # head has no counted version. A head saved after the close but before the sweep cures its
@@ -147,6 +148,9 @@ def _sweep_window(
 ) -> None:
     if WindowSweep.objects.filter(window=window).exists():
         return
+    # Saves stamped inside the window may still be committing: wait for them, and hold back
+    # later ones (stamped after the close, late) until this commits.
+    wait_for_window_saves(window)
     count, provider_ids = _record_breaches(window, now)
     WindowSweep.objects.create(window=window, swept_at=now, breaches=count)
     report.windows.append(window.period_key)

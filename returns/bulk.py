@@ -72,7 +72,7 @@ from returns.models import (
 )
 from returns.selectors import latest_opened_window
 from returns.services import WindowNotStored, window_for_saving
-from returns.submission import Submitter, new_reference
+from returns.submission import Submitter, hold_window_saves, new_reference, saving_instant
 
 # --- 5. Database: writes ----------------------------------------------------------------------
 
@@ -257,6 +257,7 @@ def bulk_apply(*, upload_id: int, now: datetime.datetime) -> BulkUpload:
     The file is checked again with the heads locked; if anything is wrong now, nothing is saved
     and the upload shows the new errors. Safe to run twice: a saved upload is left alone.
     """
+    started = clock.now()
     with transaction.atomic():
         # of=("self",): lock the upload row only. Without it PostgreSQL also locks the joined
         # user and window rows, and a portal save (which key-shares them) deadlocks with us.
@@ -269,6 +270,9 @@ def bulk_apply(*, upload_id: int, now: datetime.datetime) -> BulkUpload:
             return upload
         if upload.status not in (BulkUpload.Status.READY, BulkUpload.Status.APPLYING):
             raise BulkNotReady("This file cannot be saved: check it again.")
+        # A save in flight for the window (see submission.hold_window_saves).
+        if hold_window_saves(upload.window):  # it waited for the window's sweep
+            now = saving_instant(now=now, started=started)
         current = latest_opened_window(now)
         try:
             if current.period != upload.window.period:  # current may not be stored yet

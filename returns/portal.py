@@ -85,6 +85,11 @@ class Obligation:
         # The period, not the pk: a window computed from the rules has none until a save stores it.
         return f"return-draft:{self.location.pk}:{self.care_type}:{self.window.period_key}"
 
+    @property
+    def saved_key(self) -> str:
+        """Where the session keeps the reference of the draft's save, once it is saved."""
+        return f"{self.session_key}:saved"
+
     def url(self, name: str) -> str:
         return reverse(name, args=[self.window.period_key, self.location.cqc_id, self.care_type])
 
@@ -205,6 +210,7 @@ def return_form(request: HttpRequest, period: str, cqc_id: str, care_type: str) 
                 "answers": form.answers,
                 "based_on": form.cleaned_data["based_on"],
             }
+            request.session.pop(obligation.saved_key, None)  # a new draft: nothing sent yet
             return redirect(obligation.url("returns:check"))
     else:
         draft = request.session.get(obligation.session_key)
@@ -246,6 +252,11 @@ def check_answers(request: HttpRequest, period: str, cqc_id: str, care_type: str
     obligation = _obligation(request, period, cqc_id, care_type)
     draft = request.session.get(obligation.session_key)
     if not draft:
+        saved_reference = request.session.get(obligation.saved_key)
+        if request.method == "POST" and saved_reference:
+            # "Accept and send" again after the save went through (a double click whose first
+            # request has already cleared the draft, a resubmitted page): show that save.
+            return redirect("returns:saved", reference=saved_reference)
         return redirect(obligation.url("returns:form"))
     dataset = dataset_for(obligation.window.period_obj, care_type)
     on_behalf = _submitter(request)[1] == ReturnSource.ASSISTED
@@ -267,6 +278,9 @@ def check_answers(request: HttpRequest, period: str, cqc_id: str, care_type: str
                 _context(
                     obligation,
                     theirs=exc.latest,
+                    # The person's own earlier save with other figures (another tab): say so.
+                    theirs_is_mine=exc.latest is not None
+                    and exc.latest.submitted_by_id == request.user.pk,
                     their_rows=_answer_rows(dataset, exc.latest.answers) if exc.latest else [],
                     mine=_answer_rows(dataset, draft["answers"]),
                 ),
@@ -275,7 +289,10 @@ def check_answers(request: HttpRequest, period: str, cqc_id: str, care_type: str
         except (ReturnInvalid, ReturnNotAllowed) as exc:
             error = str(exc)
         else:
-            del request.session[obligation.session_key]
+            # The save service hands back the person's own save when this request repeats it
+            # (a double click sends two requests that both read the draft): both land here.
+            request.session.pop(obligation.session_key, None)
+            request.session[obligation.saved_key] = version.reference
             return redirect("returns:saved", reference=version.reference)
     return render(
         request,

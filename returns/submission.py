@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime
 import secrets
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from api.models import ApiKey, Supplier
+from capacity_tracker.lib import clock
 from providers.audit import audit_record
 from providers.models import Location, User
 from returns.datasets import dataset_for
@@ -31,6 +33,9 @@ from returns.validation import Dataset, clean_answers
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 REFERENCE_ATTEMPTS = 5
+# The advisory-lock namespace of "saves in flight for window N" (the two-key form, so it never
+# meets the one-key locks of capacity_tracker.lib.db.advisory_xact_lock).
+_WINDOW_SAVES_LOCK = zlib.crc32(b"returns.window.saves") - 2**31
 
 
 class ReturnError(Exception):
@@ -185,7 +190,11 @@ def return_save(
 ) -> ReturnVersion:
     """Check and save one version. ``based_on`` is the version count the person started from;
     pass None only where no one edited a form (a CSV row, an email link confirmation, an API
-    call). ``api_key`` and ``via_supplier`` record how an API return came (see ReturnVersion)."""
+    call). ``api_key`` and ``via_supplier`` record how an API return came (see ReturnVersion).
+
+    The version is stamped when the save holds its locks, not at ``now`` (see ``saving_instant``);
+    a replay of the person's own save returns that save (see ``_own_replay``)."""
+    started = clock.now()
     if source not in ReturnSource.values:
         raise ReturnNotAllowed(f"Unknown source {source!r}.")
     if source == ReturnSource.ASSISTED and not on_behalf_reason.strip():
@@ -219,6 +228,7 @@ def return_save(
                 kind=kind,
                 source=source,
                 now=now,
+                started=started,
                 clean=clean,
                 dataset_version_id=dataset_version_id,
                 nil_reason=nil_reason,
@@ -247,6 +257,7 @@ def _write(
     kind: str,
     source: str,
     now: datetime.datetime,
+    started: datetime.datetime,
     clean: dict[str, Any],
     dataset_version_id: int,
     nil_reason: str,
@@ -260,9 +271,28 @@ def _write(
     with transaction.atomic():
         if window.pk is None:
             window = _stored(window, now)
-        head = _locked_head(location, care_type, window)
+        waited = hold_window_saves(window)
+        head, waited_for_head = _locked_head(location, care_type, window)
         if based_on is not None and head.version_count != based_on:
+            replayed = _own_replay(
+                head,
+                based_on=based_on,
+                submitter=submitter,
+                kind=kind,
+                source=source,
+                clean=clean,
+                dataset_version_id=dataset_version_id,
+                nil_reason=nil_reason if kind == ReturnKind.NIL else "",
+                nil_reason_detail=nil_reason_detail.strip() if kind == ReturnKind.NIL else "",
+                on_behalf_reason=on_behalf_reason.strip(),
+            )
+            if replayed is not None:
+                return replayed
             raise StaleReturn(head.latest)
+        if waited or waited_for_head:
+            # Stamped now that it holds the window and the head: a save that waited for a
+            # lock across the close is late, as it is by its commit (see saving_instant).
+            now = saving_instant(now=now, started=started)
         in_window = window.contains(now)
         version = ReturnVersion(
             reference=reference,
@@ -310,6 +340,92 @@ def _write(
     return version
 
 
+def hold_window_saves(window: CollectionWindow) -> bool:
+    """Mark this transaction as a save in flight for ``window`` until it commits; True if it
+    had to wait for that (the sweep of the window was running).
+
+    A shared lock: saves never wait for each other here. The breach sweep takes the same lock
+    exclusively (``wait_for_window_saves``) before it reads which returns were counted, so a
+    save stamped inside the window is committed before the sweep looks, and a save that comes
+    while the sweep runs waits for it and is then stamped after the close (late). That is how
+    the portal, the sweep and the exports agree on every save near the close.
+    """
+    if connection.vendor != "postgresql" or window.pk is None:
+        return False  # the SQLite demo has one writer at a time already
+    key = [_WINDOW_SAVES_LOCK, _window_key(window)]
+    with connection.cursor() as cursor:
+        # Try first (the same one query when nobody sweeps), so the save knows if it waited.
+        cursor.execute("SELECT pg_try_advisory_xact_lock_shared(%s, %s)", key)
+        if cursor.fetchone()[0]:
+            return False
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", key)
+    return True
+
+
+def wait_for_window_saves(window: CollectionWindow) -> None:
+    """Wait for every save in flight for ``window`` to commit, and keep new ones waiting until
+    this transaction ends (the breach sweep; see ``hold_window_saves``)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [_WINDOW_SAVES_LOCK, _window_key(window)]
+        )
+
+
+def _window_key(window: CollectionWindow) -> int:
+    return int(window.pk) % 2**31  # the function takes int4 keys; ids stay far below this
+
+
+def saving_instant(*, now: datetime.datetime, started: datetime.datetime) -> datetime.datetime:
+    """When a save that had to wait for a lock counts: ``now`` (the caller's reading of the
+    clock) moved on by the time since the save began (``started``, the clock then).
+
+    DOMAIN 2.4 counts a save made during the window; a save exists when its transaction
+    commits, so one that waited (for another save of the same return, for the breach sweep)
+    is stamped once it holds its locks, right before it writes, never at the start of a
+    request that then waited past the close. A save that did not wait keeps ``now``: it
+    commits within milliseconds, and the sweep waits for it (``hold_window_saves``). Adding
+    the wait to ``now`` rather than reading the clock outright keeps a ``now`` other than the
+    present (a test, a replay) in its place.
+    """
+    return now + max(clock.now() - started, datetime.timedelta(0))
+
+
+def _own_replay(
+    head: Return,
+    *,
+    based_on: int,
+    submitter: Submitter,
+    kind: str,
+    source: str,
+    clean: dict[str, Any],
+    dataset_version_id: int,
+    nil_reason: str,
+    nil_reason_detail: str,
+    on_behalf_reason: str,
+) -> ReturnVersion | None:
+    """The head's latest version if it is this very save made already (a double click, a
+    resubmitted page): the version right after ``based_on``, by the same signed-in person,
+    with the same figures, kind, source and reasons. Anyone else's save in between, or other
+    figures, is a real conflict (None). Saves without a person (API keys, email links) have
+    their own ways to make a repeat harmless and are never matched here."""
+    latest = head.latest
+    if latest is None or submitter.user is None or latest.number != based_on + 1:
+        return None
+    same = (
+        latest.submitted_by_id == submitter.user.pk
+        and latest.kind == kind
+        and latest.source == source
+        and latest.answers == clean
+        and latest.dataset_version_id == dataset_version_id
+        and latest.nil_reason == nil_reason
+        and latest.nil_reason_detail == nil_reason_detail
+        and latest.on_behalf_reason == on_behalf_reason
+    )
+    return latest if same else None
+
+
 def _stored(window: CollectionWindow, now: datetime.datetime) -> CollectionWindow:
     """A page showed the rules' dates for a window the scheduled job has not stored yet: store
     it in this save's transaction, or refuse (see ``window_for_saving``)."""
@@ -319,15 +435,24 @@ def _stored(window: CollectionWindow, now: datetime.datetime) -> CollectionWindo
         raise ReturnNotAllowed(str(exc)) from None
 
 
-def _locked_head(location: Location, care_type: str, window: CollectionWindow) -> Return:
-    """The obligation's head, created if this is the month's first save, locked until commit.
+def _locked_head(
+    location: Location, care_type: str, window: CollectionWindow
+) -> tuple[Return, bool]:
+    """The obligation's head, created if this is the month's first save, locked until commit;
+    and whether the save had to wait for another's lock on it.
 
     Two queries whether or not it exists: the insert skips a head that exists (or that
     another save is creating right now: it waits for that save to commit), so losing the race
     to create is not an error and needs no savepoint; as ``bulk._lock_heads`` does for many.
+    SKIP LOCKED tells a head someone else holds (a third query, then waiting for it) from a
+    free one without an error. (A wait inside the insert is not seen: a save that races
+    another's very first save of the head keeps its own ``now``.)
     """
     lookup = {"location": location, "care_type": care_type, "window": window}
     Return.objects.bulk_create([Return(**lookup)], ignore_conflicts=True)
-    head = Return.objects.select_for_update().get(**lookup)
+    head = Return.objects.select_for_update(skip_locked=True).filter(**lookup).first()
+    waited = head is None
+    if head is None:
+        head = Return.objects.select_for_update().get(**lookup)
     head.location, head.window = location, window  # already loaded: spare the audit two queries
-    return head
+    return head, waited
