@@ -17,6 +17,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
+from capacity_tracker import db_unavailable
+
 logger = logging.getLogger(__name__)
 
 SERVER_ERROR_MESSAGE = (
@@ -54,6 +56,8 @@ def errors_of(exc: exceptions.APIException) -> list[dict[str, Any]]:
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     response = exception_handler(exc, context)  # APIException, Http404, PermissionDenied
+    if response is None and db_unavailable.is_database_unavailable(exc):
+        return db_unavailable.answer(context["request"], exc)  # PostgreSQL away: 503, retry
     if response is None:
         logger.exception("API request failed", exc_info=exc)
         set_rollback()

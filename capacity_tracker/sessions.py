@@ -19,7 +19,7 @@ import logging
 
 from django.contrib.sessions.backends import cached_db
 from django.contrib.sessions.backends.base import UpdateError
-from django.db import DatabaseError, router, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, router, transaction
 
 logger = logging.getLogger("django.contrib.sessions")
 
@@ -38,6 +38,8 @@ class SessionStore(cached_db.SessionStore):
         instance = self.create_model_instance(self._get_session())
         try:
             instance.save(force_update=True, using=using)
+        except (OperationalError, InterfaceError):
+            raise  # the database is unreachable: a 503 (capacity_tracker/db_unavailable.py)
         except DatabaseError:
             # No row to update: the session was deleted meanwhile (signed out elsewhere).
             raise UpdateError from None

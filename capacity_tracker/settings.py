@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A view's database connection error (PostgreSQL restarting) is a 503 page, not a 500.
+    "capacity_tracker.db_unavailable.DatabaseUnavailableMiddleware",
     "capacity_tracker.request_guard.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

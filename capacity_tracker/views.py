@@ -12,6 +12,7 @@ from django.views.defaults import page_not_found
 from django.views.defaults import server_error as django_server_error
 
 from api.errors import SERVER_ERROR_MESSAGE, json_error
+from capacity_tracker import db_unavailable
 from providers.access import ALL_ROLES, role_of, role_required
 from providers.models import Role
 
@@ -64,6 +65,9 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # The database unreachable from a middleware (before or after the view): 503, not 500.
+    if (unavailable := db_unavailable.response_for_current_exception(request)) is not None:
+        return unavailable
     if _is_api(request):
         return json_error(request, 500, "server_error", SERVER_ERROR_MESSAGE)
     return django_server_error(request)
