@@ -36,7 +36,8 @@ from capacity_tracker.management.commands.seed_demo import DEMO_SUPPLIER
 from capacity_tracker.schedule import JOBS
 from enforcement.models import EnforcementCase, Letter
 from enforcement.views import ACTIONS
-from providers.models import Contact, Location, Provider, User
+from providers.models import Contact, Location, Provider, Role, User
+from providers.two_factor import has_device, is_staff_user
 from returns import bulk
 from returns.deadlines import LONDON, Period, window_dates
 from returns.email_links import make_token
@@ -44,7 +45,7 @@ from returns.models import BulkUpload, CollectionWindow, ReturnDraft, ReturnVers
 from returns.selectors import latest_opened_window
 from returns.services import windows_ensure
 from tests.conftest import client_for
-from tests.factories import CqcImportFactory
+from tests.factories import CaseworkerFactory, CqcImportFactory
 
 # Inside this month's window (the 10th, midday), so the email link and the portal are live.
 # seed_demo dates its world from the real today, so "now" is taken from the real month.
@@ -54,7 +55,11 @@ NOW = window_dates(_this_month).opens_at + datetime.timedelta(days=2, hours=12)
 MEADOWBANK = "1-101000001"
 IDENTITIES = {  # seed_demo's accounts; None is an anonymous visitor
     "anonymous": None,
-    "provider": "manager@meadowbank.example",
+    "provider": "manager@meadowbank.example",  # the provider's approver, every location
+    # The other kinds of provider user: one limited to some locations, not an approver; one
+    # signed up and waiting for approval (who sees no data yet).
+    "provider_limited": "deputy@meadowbank.example",
+    "provider_pending": "newstarter@meadowbank.example",
     "support": "support@necs.example",
     "caseworker": "caseworker@nhsbsa.example",
     "analyst": "analyst@dhsc.example",
@@ -63,6 +68,11 @@ IDENTITIES = {  # seed_demo's accounts; None is an anonymous visitor
     # superuser also reaches the admin pages beyond it (add forms, delete confirmations).
     "superuser": "admin@asc-collection.example",
 }
+
+# Staff signed in but not past the second factor: one with an authenticator app (every page
+# asks for a code), one who has none yet (every page sends them to set one up). Signed in
+# without client_for's second factor; the second is made for the walk, without a device.
+SIGNED_IN_ONLY = {"support_no_code": "support@necs.example", "caseworker_no_app": None}
 
 # At least this many distinct patterns must answer 200 to someone, so the test cannot pass by
 # walking pages that all redirect or 404. (About 120 of 210 do today, most of them admin pages;
@@ -373,6 +383,34 @@ def _api_key_clients(world: World) -> dict[str, Client]:
     return clients
 
 
+def _signed_in_only_clients() -> dict[str, Client]:
+    """``SIGNED_IN_ONLY``'s visitors (signing in, and making the second user, write: before
+    the first fingerprint)."""
+    clients = {}
+    for who, email in SIGNED_IN_ONLY.items():
+        user = User.objects.get(email=email) if email else CaseworkerFactory()
+        assert is_staff_user(user)
+        client = Client(raise_request_exception=False)
+        client.force_login(user)
+        clients[who] = client
+    assert has_device(User.objects.get(email=SIGNED_IN_ONLY["support_no_code"]))
+    return clients
+
+
+def _assert_every_kind_of_visitor(clients: dict[str, Client]) -> None:
+    """Every role, both kinds of provider user, a superuser and every kind of API key walk."""
+    signed_in = [User.objects.get(email=email) for email in IDENTITIES.values() if email]
+    assert {user.role for user in signed_in} == set(Role.values)
+    providers = [user for user in signed_in if user.role == Role.PROVIDER]
+    assert {user.is_provider_approver for user in providers} == {True, False}
+    assert {user.approved_at is None for user in providers} == {True, False}
+    assert any(user.limited_to_locations.exists() for user in providers)
+    assert any(user.is_superuser for user in signed_in)
+    assert {
+        who.removeprefix(API_KEY_CLIENT) for who in clients if who.startswith(API_KEY_CLIENT)
+    } == set(ApiKeyKind.values)
+
+
 def _walk(
     clients: dict[str, Client], targets: list[Target], world: World | None, capture_on_commit
 ) -> Walk:
@@ -424,7 +462,11 @@ def test_no_get_to_any_url_changes_any_row(django_capture_on_commit_callbacks) -
                 if email
                 else Client(raise_request_exception=False)
             )
+        clients.update(_signed_in_only_clients())
         clients.update(_api_key_clients(world))
+        _assert_every_kind_of_visitor(clients)
+        stored_2024 = set(CollectionWindow.objects.filter(period__year=2024).values_list("period"))
+        assert len(stored_2024) < 12  # seed_demo's history starts late in 2024
         targets = list(_targets(get_resolver().url_patterns))
         walk = _walk(clients, targets, world, django_capture_on_commit_callbacks)
 
@@ -437,6 +479,11 @@ def test_no_get_to_any_url_changes_any_row(django_capture_on_commit_callbacks) -
     issue_pages = ["", "calendar/", "api/v1/calendar/", "returns/", "returns/bulk/"]
     for route in [*issue_pages, "quick/<str:token>/", "cases/<str:reference>/"]:
         assert route in walk.ok, route
+    # The calendar (pages and API) answered for 2024, most of whose windows the scheduled job
+    # never stored, and stored none of them (it used to).
+    assert set(CollectionWindow.objects.filter(period__year=2024).values_list("period")) == (
+        stored_2024
+    )
     # The API's reads answered each kind of key it is for (issue 12): a key's last use is
     # noted in the cache, not the database, so none of these wrote either.
     for who, endpoints in API_READS.items():
