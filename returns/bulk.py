@@ -246,9 +246,11 @@ def bulk_waiting_for_worker(*, now: datetime.datetime) -> list[tuple[int, str]]:
 
 
 class _Refused(Exception):
-    def __init__(self, errors: list[CellError]):
+    def __init__(self, errors: list[CellError], error_count: int | None = None):
         super().__init__(f"{len(errors)} errors")
         self.errors = errors
+        # check_rows keeps only the first errors; the count is of them all.
+        self.error_count = len(errors) if error_count is None else error_count
 
 
 def bulk_apply(*, upload_id: int, now: datetime.datetime) -> BulkUpload:
@@ -289,7 +291,8 @@ def bulk_apply(*, upload_id: int, now: datetime.datetime) -> BulkUpload:
             with transaction.atomic():  # a savepoint: a refused re-check undoes the new heads
                 result = _check_and_save(upload, now)
         except _Refused as refused:
-            _record_outcome(upload, refused_result(refused.errors, upload.rows_total), now)
+            refusal = refused_result(refused.errors, upload.rows_total, refused.error_count)
+            _record_outcome(upload, refusal, now)
             return upload
         upload.status = BulkUpload.Status.APPLIED
         upload.applied_at = now
@@ -318,7 +321,7 @@ def _check_and_save(upload: BulkUpload, now: datetime.datetime) -> CheckResult:
     context = load_context(parsed, user=user, window=window, datasets=datasets, located=located)
     result = check_rows(parsed, context)
     if result.errors:
-        raise _Refused(result.errors)
+        raise _Refused(result.errors, result.error_count)
     _save_versions(upload, result.good, heads, located, now)
     return result
 

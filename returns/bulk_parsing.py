@@ -503,6 +503,6 @@ def _clean_item(dataset: Dataset, item: ItemSpec, raw: str) -> object:
     return cleaned.answers[item.code] if cleaned.is_valid else object()
 
 
-def refused_result(errors: list[CellError], rows: int) -> CheckResult:
+def refused_result(errors: list[CellError], rows: int, error_count: int = -1) -> CheckResult:
     """A result with nothing to save: the file as a whole, or every row, was refused."""
-    return CheckResult(errors=errors, good=[], counts={"rows": rows})
+    return CheckResult(errors=errors, good=[], counts={"rows": rows}, error_count=error_count)

@@ -212,3 +212,18 @@ def test_excels_plain_csv_in_windows_1252_with_smart_quotes_and_pounds_is_read(
         client.post(reverse("bulk:confirm", args=[upload.pk]))
     assert ReturnVersion.objects.get().nil_reason_detail == detail
     assert BulkUpload.objects.get().status == "applied"
+
+
+def test_a_file_refused_when_saved_records_every_error_counted(provider_user, homes, monkeypatch):
+    """The save checks the file again: its refusal counts every error too, not the kept ones."""
+    client = client_for(provider_user)
+    with frozen(IN_WINDOW):
+        post_file(client, csv_bytes([good_row(home) for home in homes]))
+        upload = latest_upload()
+        assert upload.status == "ready", messages_of(upload)
+        monkeypatch.setattr(bulk_parsing, "MAX_STORED_ERRORS", 1)
+        provider_user.limited_to_locations.set(homes[:1])  # two rows now refused
+        client.post(reverse("bulk:confirm", args=[upload.pk]))
+    upload.refresh_from_db()
+    assert (upload.status, upload.error_count, len(upload.errors)) == ("invalid", 2, 1)
+    assert not ReturnVersion.objects.exists()
