@@ -33,14 +33,17 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# Every WCAG 2.0, 2.1 and 2.2 success criterion at levels A and AA that axe-core can test.
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+# Every WCAG 2.0, 2.1 and 2.2 success criterion at levels A and AA that axe-core can test,
+# and axe-core's best-practice rules: those catch what WCAG's tags do not, such as content
+# outside any landmark (region), no or two main landmarks, no level-one heading, landmarks
+# with the same name, or no way to skip the header (bypass).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice"]
 # Fail fast rather than wait Playwright's default 30 seconds on a broken page.
 TIMEOUT_MS = 5_000
 
 expect.set_options(timeout=TIMEOUT_MS)
 
-# Contexts made with JavaScript turned off. axe-core cannot run in them (see _axe_violations).
+# Contexts made with JavaScript turned off. axe-core cannot run in them (see axe_violations).
 _NO_JS_CONTEXTS: weakref.WeakSet[BrowserContext] = weakref.WeakSet()
 
 
@@ -149,7 +152,8 @@ def no_js_page(chromium_browser: Browser, live_server) -> Iterator[Page]:
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
 
 
-def _axe_violations(axe: Axe, page: Page) -> list[dict]:
+def axe_violations(axe: Axe, page: Page) -> list[dict]:
+    """What axe-core finds wrong on the page (see AXE_TAGS), as its list of violations."""
     page.wait_for_load_state("load")
     if page.context not in _NO_JS_CONTEXTS:
         return axe.run(page, options=AXE_OPTIONS).response["violations"]
@@ -218,10 +222,11 @@ def axe() -> Axe:
 
 @pytest.fixture
 def assert_accessible(axe: Axe):
-    """Call with a page: axe-core must find no WCAG 2.0/2.1/2.2 A or AA failures on it."""
+    """Call with a page: axe-core must find no WCAG 2.0/2.1/2.2 A or AA failures on it, and
+    break none of its best-practice rules."""
 
     def check(page: Page) -> None:
-        violations = _axe_violations(axe, page)
+        violations = axe_violations(axe, page)
         if violations:
             lines = [f"axe-core found {len(violations)} accessibility problem(s) on {page.url}:"]
             for violation in violations:
