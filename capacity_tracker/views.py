@@ -3,13 +3,14 @@ not-found and server-error answers (JSON under /api/)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.defaults import page_not_found
-from django.views.defaults import server_error as django_server_error
 
 from api.errors import SERVER_ERROR_MESSAGE, json_error
 from capacity_tracker import db_unavailable
@@ -70,4 +71,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return unavailable
     if _is_api(request):
         return json_error(request, 500, "server_error", SERVER_ERROR_MESSAGE)
-    return django_server_error(request)
+    # Rendered without the request, as Django's own handler does (the context processors may
+    # be what failed), but given what base.html's title and header link need: without the
+    # service's name the header link had no text (axe link-name) and the title a gap.
+    page = loader.get_template("500.html").render(
+        {"service_name": settings.SERVICE_NAME, "support_email": settings.SUPPORT_EMAIL}
+    )
+    return HttpResponse(page, status=500)
