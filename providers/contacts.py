@@ -19,6 +19,7 @@ class ContactDetails:
     phone: str
     role: str
     is_primary: bool
+    receipts: bool = True
 
 
 def _fields(contact: Contact) -> dict[str, object]:
@@ -28,6 +29,7 @@ def _fields(contact: Contact) -> dict[str, object]:
         "phone": contact.phone,
         "role": contact.role,
         "primary": contact.is_primary,
+        "receipts": contact.receipts,
     }
 
 
@@ -50,6 +52,7 @@ def contact_save(
         contact.phone = details.phone.strip()
         contact.role = details.role.strip()
         contact.is_primary = details.is_primary
+        contact.receipts = details.receipts
         contact.last_confirmed_on = timezone.localdate()
         if details.is_primary:
             Contact.objects.filter(location=location, is_primary=True).exclude(

@@ -55,6 +55,12 @@ class ContactForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select yes if this is the main contact"},
     )
+    # Unticked, a browser sends nothing: required=False makes that "no receipts".
+    receipts = forms.BooleanField(
+        label="Email a receipt each time a return is saved for this location",
+        required=False,
+        initial=True,
+    )
 
 
 class RegisterForm(forms.Form):

@@ -218,6 +218,8 @@ class Contact(models.Model):
         max_length=100, blank=True, help_text="For example: registered manager, deputy manager."
     )
     is_primary = models.BooleanField("primary contact", default=False)
+    # Whether this contact is emailed a receipt when a return is saved (returns/receipts.py).
+    receipts = models.BooleanField("email receipts", default=True)
     last_confirmed_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

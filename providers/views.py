@@ -135,6 +135,7 @@ def contact_edit(request: HttpRequest, cqc_id: str, contact_id: int | None = Non
             "phone": contact.phone,
             "role": contact.role,
             "is_primary": "yes" if contact.is_primary else "no",
+            "receipts": contact.receipts,
         }
         if contact
         else {}

@@ -70,6 +70,7 @@ from returns.models import (
     ReturnSource,
     ReturnVersion,
 )
+from returns.receipts import queue_csv_receipt
 from returns.selectors import latest_opened_window
 from returns.services import WindowNotStored, window_for_saving
 from returns.submission import Submitter, hold_window_saves, new_reference, saving_instant
@@ -473,6 +474,8 @@ def _save_versions(
                 if version.kind == kind
             ],
         )
+    # One summary for the file (not one per row), committed with the save.
+    queue_csv_receipt(upload, versions, in_window=in_window, now=now)
 
 
 # What the views, the task and the tests use, wherever it now lives.

@@ -107,7 +107,7 @@ def email_link(request: HttpRequest, token: str) -> HttpResponse:
     error = ""
     if request.method == "POST" and form.is_valid():
         first, last = _split_name(contact.name)
-        submitter = Submitter(user=None, first_name=first, last_name=last)
+        submitter = Submitter(user=None, first_name=first, last_name=last, contact=contact)
         choice = form.cleaned_data["choice"]
         try:
             if choice == "unchanged":

@@ -18,7 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from api.models import ApiKey, Supplier
 from capacity_tracker.lib import clock
 from providers.audit import audit_record
-from providers.models import Location, User
+from providers.models import Contact, Location, User
 from returns.datasets import dataset_for
 from returns.models import (
     CollectionWindow,
@@ -28,6 +28,7 @@ from returns.models import (
     ReturnSource,
     ReturnVersion,
 )
+from returns.receipts import queue_receipt
 from returns.services import WindowNotStored, window_for_saving
 from returns.validation import Dataset, clean_answers
 
@@ -67,6 +68,8 @@ class Submitter:
     last_name: str
     # Who the audit trail names when no person signed in (an email link, an API key).
     label: str = ""
+    # An email link's contact: who gets the save's receipt (returns/receipts.py).
+    contact: Contact | None = None
 
     @classmethod
     def of(cls, user: User) -> Submitter:
@@ -110,7 +113,8 @@ def _prepare(
     nil_reason: str,
     nil_reason_detail: str,
     dataset: Dataset | None = None,
-) -> tuple[dict[str, Any], int]:
+) -> tuple[dict[str, Any], int, Dataset]:
+    """The cleaned answers, the dataset version and the dataset itself (for the receipt)."""
     check_care_type(location, care_type)
     if dataset is None or dataset.care_type != care_type:
         dataset = dataset_for(window.period_obj, care_type)
@@ -118,7 +122,7 @@ def _prepare(
         cleaned = clean_answers(dataset, answers or {})
         if not cleaned.is_valid:
             raise ReturnInvalid(cleaned.errors)
-        return cleaned.answers, dataset.version_id  # type: ignore[return-value]
+        return cleaned.answers, dataset.version_id, dataset  # type: ignore[return-value]
     if kind == ReturnKind.UNCHANGED:
         previous = previous_figures(location, care_type)
         if previous is None:
@@ -134,13 +138,13 @@ def _prepare(
                 "The questions have changed since your last return, so it cannot be confirmed "
                 "as unchanged. Fill in the return instead."
             )
-        return cleaned.answers, dataset.version_id  # type: ignore[return-value]
+        return cleaned.answers, dataset.version_id, dataset  # type: ignore[return-value]
     if kind == ReturnKind.NIL:
         if nil_reason not in NilReason.values:
             raise ReturnInvalid({"nil_reason": "Select why you are making a nil return"})
         if nil_reason == NilReason.OTHER and not nil_reason_detail.strip():
             raise ReturnInvalid({"nil_reason_detail": "Enter the reason for the nil return"})
-        return {}, dataset.version_id  # type: ignore[return-value]
+        return {}, dataset.version_id, dataset  # type: ignore[return-value]
     raise ReturnNotAllowed(f"Unknown return kind {kind!r}.")
 
 
@@ -158,7 +162,7 @@ def return_check(
     """The save's checks without the save (a supplier's draft): the cleaned answers and the
     dataset version, or ``ReturnInvalid`` / ``ReturnNotAllowed``. ``dataset``: the window's
     dataset for the care type, if the caller has read it already."""
-    return _prepare(
+    cleaned, version_id, _ = _prepare(
         kind=kind,
         location=location,
         care_type=care_type,
@@ -168,6 +172,7 @@ def return_check(
         nil_reason_detail=nil_reason_detail,
         dataset=dataset,
     )
+    return cleaned, version_id
 
 
 def return_save(
@@ -201,7 +206,7 @@ def return_save(
         raise ReturnInvalid({"on_behalf_reason": "Enter why you are submitting for the provider"})
     if now < window.opens_at:
         raise ReturnNotAllowed(f"The collection for {window.label} has not opened yet.")
-    clean, dataset_version_id = _prepare(
+    clean, dataset_version_id, dataset = _prepare(
         kind=kind,
         location=location,
         care_type=care_type,
@@ -237,6 +242,7 @@ def return_save(
                 on_behalf_reason=on_behalf_reason,
                 api_key=api_key,
                 via_supplier=via_supplier,
+                dataset=dataset,
             )
         except IntegrityError:
             if (
@@ -266,6 +272,7 @@ def _write(
     on_behalf_reason: str,
     api_key: ApiKey | None,
     via_supplier: Supplier | None,
+    dataset: Dataset,
 ) -> ReturnVersion:
     """One attempt at the save's writes, all or nothing."""
     with transaction.atomic():
@@ -336,6 +343,16 @@ def _write(
                 **({"api_key": api_key.prefix} if api_key else {}),
                 **({"via_supplier": via_supplier.name} if via_supplier else {}),
             },
+        )
+        # In the save's transaction: the receipt is queued if and only if the save commits.
+        queue_receipt(
+            version,
+            submitter=submitter,
+            location=location,
+            care_type=care_type,
+            window=window,
+            dataset=dataset,
+            now=now,
         )
     return version
 
