@@ -1,4 +1,6 @@
-"""Bulk update by CSV, the pure half: parse a file and check its rows (no database).
+"""Bulk update by CSV or XLSX, the pure half: parse a file and check its rows (no database).
+
+A workbook is told from a CSV file by its content, not its name: people rename files.
 
 See returns/bulk.py for the whole flow.
 """
@@ -17,6 +19,7 @@ from capacity_tracker.lib.csv_files import (
     normalise_header,
     read_csv,
 )
+from capacity_tracker.lib.xlsx_files import count_rows, looks_like_xlsx, read_xlsx
 from providers.models import CareType
 from returns.models import (
     NilReason,
@@ -52,6 +55,12 @@ LEADING_COLUMNS = (LOCATION_ID, LOCATION_NAME, CARE_TYPE, RETURN_KIND)
 TRAILING_COLUMNS = (NIL_REASON, NIL_DETAIL)
 REQUIRED_COLUMNS = (LOCATION_ID, CARE_TYPE, RETURN_KIND)
 NIL_DETAIL_MAX = 500
+# The template workbook's sheet; an upload is read from the sheet of this name, else its first.
+TEMPLATE_SHEET = "Returns"
+DATE_IN_NUMBER = (
+    "This cell is formatted as a date in your spreadsheet. Format the column as a number "
+    "and enter the figure again"
+)
 
 KINDS = {"full": ReturnKind.FULL, "unchanged": ReturnKind.UNCHANGED, "nil": ReturnKind.NIL}
 NIL_REASONS: dict[str, str] = {
@@ -88,6 +97,7 @@ class ParsedRow:
     number: int
     values: dict[str, str]  # column key -> cell, "" where the row is short
     stray: tuple[str, ...] = ()  # letters of non-empty cells under no heading
+    dates: frozenset[str] = frozenset()  # column keys of cells a workbook formatted as dates
 
     @property
     def cqc_id(self) -> str:
@@ -141,7 +151,10 @@ def template_columns(datasets: Sequence[Dataset]) -> list[str]:
 
 def estimated_rows(content: bytes) -> int:
     """Rows before the file is read, to choose between the request and the worker: lines
-    ended as the csv module ends them ("\r" alone too), so never fewer than there are rows."""
+    ended as the csv module ends them ("\r" alone too), or a workbook's <row> elements, so
+    never fewer than there are rows."""
+    if looks_like_xlsx(content):
+        return count_rows(content)
     return max(count_lines(content), 1)
 
 
@@ -149,15 +162,23 @@ def parse_file(
     content: bytes, *, datasets: Mapping[str, Dataset], max_rows: int | None = None
 ) -> ParsedFile:
     """Decode the file and check its header. Never raises for anything in ``content``."""
+    limits = {"max_rows": max_rows or MAX_ROWS, "max_columns": MAX_COLUMNS}
+    date_cells: frozenset[tuple[int, int]] = frozenset()
     try:
-        decoded = read_csv(content, max_rows=max_rows or MAX_ROWS, max_columns=MAX_COLUMNS)
+        if looks_like_xlsx(content):
+            sheet = read_xlsx(content, sheet_name=TEMPLATE_SHEET, **limits)
+            encoding, header, data_rows = sheet.encoding, sheet.header, sheet.rows
+            date_cells = sheet.date_cells
+        else:
+            decoded = read_csv(content, **limits)
+            encoding, header, data_rows = decoded.encoding, decoded.header, decoded.rows
     except CsvFileError as exc:
         return ParsedFile(errors=[CellError(None, "", str(exc))])
-    parsed = ParsedFile(encoding=decoded.encoding)
+    parsed = ParsedFile(encoding=encoding)
     known = set(template_columns(list(datasets.values())))
     positions: dict[str, int] = {}
     unknown: list[str] = []
-    for index, name in enumerate(decoded.header):
+    for index, name in enumerate(header):
         key = column_key(name)
         parsed.columns.append(key)
         if not key:
@@ -203,7 +224,7 @@ def parse_file(
                 "Remove them, or check the spelling against the template.",
             )
         )
-    for number, cells in decoded.rows:
+    for number, cells in data_rows:
         values = {key: "" for key in positions}
         for key, index in positions.items():
             if index < len(cells):
@@ -213,7 +234,12 @@ def parse_file(
             for index, cell in enumerate(cells)
             if cell.strip() and (index >= len(parsed.columns) or not parsed.columns[index])
         )
-        parsed.rows.append(ParsedRow(number=number, values=values, stray=stray))
+        dates = (
+            frozenset(key for key, index in positions.items() if (number, index) in date_cells)
+            if date_cells
+            else frozenset()
+        )
+        parsed.rows.append(ParsedRow(number=number, values=values, stray=stray, dates=dates))
     if not parsed.rows and not parsed.errors:
         parsed.errors.append(
             CellError(
@@ -385,7 +411,10 @@ def _check_row(
             )
     if kind == ReturnKind.FULL:
         cleaned = clean_answers(dataset, {code: row.values.get(code, "") for code in dataset.codes})
-        errors += [CellError(row.number, code, message) for code, message in cleaned.errors.items()]
+        errors += [
+            CellError(row.number, code, DATE_IN_NUMBER if code in row.dates else message)
+            for code, message in cleaned.errors.items()
+        ]
         answers = cleaned.answers
     else:
         answers, unchanged_errors = _check_unchanged(row, context, location, care_type, dataset)

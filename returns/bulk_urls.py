@@ -1,4 +1,4 @@
-"""Bulk update by CSV. Included from capacity_tracker/urls.py with path("", include(...))."""
+"""Bulk update by CSV or XLSX. Included from capacity_tracker/urls.py with path("", include(...))."""
 
 from django.urls import path
 
@@ -11,6 +11,11 @@ urlpatterns = [
         "returns/bulk/template/<slug:care_type>.csv",
         bulk_views.template_download,
         name="template",
+    ),
+    path(
+        "returns/bulk/template/<slug:care_type>.xlsx",
+        bulk_views.template_xlsx,
+        name="template_xlsx",
     ),
     path("returns/bulk/<int:upload_id>/", bulk_views.upload_detail, name="upload"),
     path(

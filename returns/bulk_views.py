@@ -1,4 +1,4 @@
-"""Bulk update by CSV: the pages. The rules and writes are in returns/bulk.py.
+"""Bulk update by CSV or XLSX: the pages. The rules and writes are in returns/bulk.py.
 
 Provider users and support staff only. Uploads are objects like any other: a provider user sees
 only their own (another's is a 404), support staff see every upload but confirm only their own,
@@ -14,6 +14,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import (
+    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -27,17 +28,21 @@ from django.views.decorators.http import require_POST
 
 from capacity_tracker.lib import clock
 from capacity_tracker.lib.csv_files import iter_csv_lines
+from capacity_tracker.lib.exports import XLSX_CONTENT_TYPE
 from providers.access import editable_locations, get_provider_for, role_of, role_required
 from providers.models import CareType, Provider, Role
 from returns import bulk
 from returns.bulk_tasks import apply_now_or_later, check_now_or_later
+from returns.bulk_xlsx import template_workbook
 from returns.models import BulkUpload, CollectionWindow, NilReason
 from returns.selectors import latest_opened_window
 
 PORTAL_ROLES = (Role.PROVIDER, Role.SUPPORT)
 SHOWN_ERRORS = 500  # on the page; the errors file has every stored one
 SUMMARY_ERRORS = 10  # in the error summary at the top
-NOT_CSV = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
+# Told by name, so the form can say so at once. An .xlsx is read (told by its content, so a
+# renamed file works too); these are not.
+NOT_READ = (".xls", ".ods", ".numbers")
 
 
 class UploadForm(forms.Form):
@@ -65,10 +70,10 @@ class UploadForm(forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.name.lower().endswith(NOT_CSV):
+        if upload.name.lower().endswith(NOT_READ):
             raise forms.ValidationError(
-                "The selected file must be a CSV file. In your spreadsheet, choose “Save as” "
-                "and then “CSV UTF-8”"
+                "The selected file must be a CSV file or an Excel workbook (.xlsx). In your "
+                "spreadsheet, choose “Save as” and then “Excel Workbook (.xlsx)” or “CSV UTF-8”"
             )
         if upload.size > bulk.MAX_FILE_BYTES:
             raise forms.ValidationError(
@@ -126,6 +131,7 @@ def _template_links(request: HttpRequest, provider: Provider) -> list[dict[str, 
         {
             "text": f"{CareType(care_type).label} file",
             "href": reverse("bulk:template", args=[care_type]) + query,
+            "xlsx_href": reverse("bulk:template_xlsx", args=[care_type]) + query,
             "rows": counts[care_type],
         }
         for care_type in CareType.values
@@ -136,6 +142,7 @@ def _template_links(request: HttpRequest, provider: Provider) -> list[dict[str, 
             {
                 "text": "One file for both care types",
                 "href": reverse("bulk:template", args=["all"]) + query,
+                "xlsx_href": reverse("bulk:template_xlsx", args=["all"]) + query,
                 "rows": counts["care_home"] + counts["home_care"],
             }
         )
@@ -198,8 +205,8 @@ def start(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(*PORTAL_ROLES)
-def template_download(request: HttpRequest, care_type: str) -> StreamingHttpResponse:
+def _template(request: HttpRequest, care_type: str, extension: str) -> tuple[str, list[str], Any]:
+    """The file name, header and rows of a template, for either format."""
     try:
         care_types = bulk.template_care_types(care_type)
     except ValueError:
@@ -211,12 +218,30 @@ def template_download(request: HttpRequest, care_type: str) -> StreamingHttpResp
     header, rows = bulk.template_rows(
         user=request.user, provider=provider, window=window, care_types=care_types
     )
+    slug = care_type.replace("_", "-")
+    return f"returns-{window.period_key}-{provider.cqc_id}-{slug}.{extension}", header, rows
+
+
+@role_required(*PORTAL_ROLES)
+def template_download(request: HttpRequest, care_type: str) -> StreamingHttpResponse:
+    name, header, rows = _template(request, care_type, "csv")
     response = StreamingHttpResponse(
         iter_csv_lines(header, rows), content_type="text/csv; charset=utf-8"
     )
-    name = f"returns-{window.period_key}-{provider.cqc_id}-{care_type.replace('_', '-')}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@role_required(*PORTAL_ROLES)
+def template_xlsx(request: HttpRequest, care_type: str) -> FileResponse:
+    """The same template as an Excel workbook: see returns/bulk_xlsx.py."""
+    name, header, rows = _template(request, care_type, "xlsx")
+    return FileResponse(
+        template_workbook(header, rows),
+        as_attachment=True,
+        filename=name,
+        content_type=XLSX_CONTENT_TYPE,
+    )
 
 
 @role_required(*PORTAL_ROLES)

@@ -120,6 +120,7 @@ EXPECTED: dict[str, str] = {
     'bulk:progress': 'LNN2NF2FFF2',
     'bulk:start': 'L2222F2FFF2',
     'bulk:template': 'L2222FNFFFN',
+    'bulk:template_xlsx': 'L2222FNFFFN',
     'bulk:upload': 'LNN2NF2FFF2',
     'calendar': '22222222222',
     'dissemination:at-risk': 'LFFFFF22222',

@@ -32,12 +32,18 @@ class DecodedCsv:
 
 
 # What other files start with, and what to tell the person who chose one. An .xlsx is a zip
-# of XML files; an .xls (and a password-protected .xlsx) is an OLE2 compound file.
+# of XML files (the bulk upload reads those: capacity_tracker/lib/xlsx_files.py, before this is
+# asked); an .xls, and an .xlsx with a password, is an OLE2 compound file, which nothing reads.
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06")
 _SAVE_AS_CSV = "Save it from your spreadsheet as 'CSV UTF-8' and upload it again."
 _EXCEL = f"The file is an Excel workbook, not a CSV file. {_SAVE_AS_CSV}"
+_OLD_EXCEL = (
+    "The file is an Excel 97-2003 workbook (.xls) or has a password. Remove any password and "
+    "save it from your spreadsheet as 'Excel Workbook (.xlsx)' or 'CSV UTF-8', then upload it "
+    "again."
+)
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", _EXCEL),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", _OLD_EXCEL),
     (b"%PDF-", f"The file is a PDF, not a CSV file. {_SAVE_AS_CSV}"),
     (b"\x1f\x8b", "The file is compressed (gzip). Upload the CSV file itself."),
     (b"7z\xbc\xaf\x27\x1c", "The file is compressed (7-Zip). Upload the CSV file itself."),

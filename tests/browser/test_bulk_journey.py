@@ -359,7 +359,10 @@ def test_the_upload_works_without_javascript(
     # The native file input, labelled, not replaced by a button.
     file_input = page.get_by_label("Upload your file")
     expect(file_input).to_have_attribute("type", "file")
-    expect(file_input).to_have_attribute("accept", ".csv,text/csv")
+    expect(file_input).to_have_attribute(
+        "accept",
+        ".csv,text/csv,.xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
     # No file at all: the form's own error, linked to the input.
     page.get_by_role("button", name="Upload and check the file").click()

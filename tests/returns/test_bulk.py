@@ -302,7 +302,7 @@ def test_other_encodings_are_refused_with_a_clear_message(provider_user, homes):
     ("content", "name", "message"),
     [
         (b"", "returns.csv", "The selected file is empty"),
-        (b"PK\x03\x04", "returns.xlsx", "The selected file must be a CSV file"),
+        (b"PK\x03\x04", "returns.xls", "The selected file must be a CSV file"),
     ],
 )
 def test_the_form_refuses_an_empty_file_or_a_spreadsheet(

@@ -169,8 +169,10 @@ OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (XLSX, "The file is an Excel workbook, not a CSV file. Save it from your spreadsheet"),
-        (OLE2, "The file is an Excel workbook, not a CSV file."),
+        # An .xlsx is read as a workbook (issue 15; tests/returns/test_bulk_xlsx.py): this one
+        # has no sheets or styles to read.
+        (XLSX, "The workbook cannot be read. Open it in your spreadsheet, save it again"),
+        (OLE2, "The file is an Excel 97-2003 workbook (.xls) or has a password."),
         (ODS, "The file is an OpenDocument spreadsheet, not a CSV file."),
         (_zip({"returns.csv": b"a,b\r\n"}), "The file is a zip file. Unzip it and upload"),
         (gzip.compress(b"location_id\r\n"), "The file is compressed (gzip)."),
