@@ -17,8 +17,10 @@ def _nav_for(request: HttpRequest) -> list[dict[str, object]]:
         if role is Role.PROVIDER:
             items.insert(0, ("Your returns", reverse("returns:dashboard")))
             items.insert(1, ("Your locations", reverse("providers:locations")))
-        else:
+        elif role is not Role.DISCHARGE:
             items.insert(0, ("Find a provider", reverse("providers:locations")))
+        if role in (Role.DISCHARGE, Role.SUPPORT, Role.ANALYST):
+            items.insert(0, ("Vacant beds", reverse("vacancies:finder")))
         if role is Role.PROVIDER and user.is_provider_approver:
             items.append(("Manage users", reverse("providers:team")))
         if role in (Role.ANALYST, Role.SUPPORT, Role.LOCAL_AUTHORITY):

@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("returns.email_urls")),
     path("", include("enforcement.urls")),
     path("data/", include("dissemination.urls")),
+    path("vacancies/", include("dissemination.vacancy_urls")),
     path("", include("dissemination.benchmark_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -28,6 +28,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("returns:dashboard")
     if role is Role.CASEWORKER:
         return redirect("enforcement:queue")
+    if role is Role.DISCHARGE:
+        return redirect("vacancies:finder")
     if role in (Role.ANALYST, Role.LOCAL_AUTHORITY):
         return redirect("dissemination:dashboard")
     return redirect("providers:locations")

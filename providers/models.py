@@ -255,6 +255,7 @@ class Role(models.TextChoices):
     CASEWORKER = "caseworker", "NHSBSA enforcement caseworker"
     ANALYST = "analyst", "DHSC analyst"
     LOCAL_AUTHORITY = "local_authority", "Local authority user"
+    DISCHARGE = "discharge", "Discharge and brokerage team"
 
 
 class UserManager(BaseUserManager["User"]):

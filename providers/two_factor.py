@@ -50,7 +50,9 @@ from providers.access import role_of
 from providers.audit import audit_record
 from providers.models import OutboundEmail, Role, User
 
-STAFF_ROLES = frozenset({Role.SUPPORT, Role.CASEWORKER, Role.ANALYST, Role.LOCAL_AUTHORITY})
+STAFF_ROLES = frozenset(
+    {Role.SUPPORT, Role.CASEWORKER, Role.ANALYST, Role.LOCAL_AUTHORITY, Role.DISCHARGE}
+)
 # Set at sign-in: this session must pass the second factor (a provider user with a device).
 SESSION_REQUIRED = "two_factor_required"
 # When the password was accepted: the idle timeout's fallback when the activity cookie is gone.

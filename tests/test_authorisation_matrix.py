@@ -171,6 +171,9 @@ EXPECTED: dict[str, str] = {
     'two_factor:reset': 'LFFFFF2FFF2',
     'two_factor:setup': 'L22222RRRRR',
     'two_factor:verify': 'LRRRRRRRRRR',
+    # The vacancy finder: discharge teams (not a column here, see tests/dissemination/
+    # test_vacancies.py), support and analysts.
+    'vacancies:finder': 'LFFFFF2F2F2',
 }
 # fmt: on
 

@@ -64,6 +64,7 @@ IDENTITIES = {  # seed_demo's accounts; None is an anonymous visitor
     "caseworker": "caseworker@nhsbsa.example",
     "analyst": "analyst@dhsc.example",
     "local_authority": "officer@leeds.example",
+    "discharge": "discharge@nhstrust.example",  # a discharge and brokerage team
     # Support staff see admin through the "NECS support" group their role puts them in; a
     # superuser also reaches the admin pages beyond it (add forms, delete confirmations).
     "superuser": "admin@asc-collection.example",

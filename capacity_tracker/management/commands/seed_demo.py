@@ -581,6 +581,15 @@ class Command(BaseCommand):
             ),
             ("analyst@dhsc.example", "Alex", "Analyst", Role.ANALYST, None, {}, "DHSC analyst"),
             (
+                "discharge@nhstrust.example",
+                "Dana",
+                "Discharge",
+                Role.DISCHARGE,
+                None,
+                {},
+                "discharge and brokerage team (finds vacant care home beds)",
+            ),
+            (
                 "officer@leeds.example",
                 "Lee",
                 "Officer",
