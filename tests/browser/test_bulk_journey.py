@@ -104,7 +104,7 @@ def path_is(path: str) -> re.Pattern[str]:
 def download_template(page: Page, link_name: str, folder: Path) -> tuple[str, list[dict[str, str]]]:
     """Download a template by its link; its file name and rows, read as a spreadsheet would."""
     with page.expect_download() as info:
-        page.get_by_role("link", name=link_name).click()
+        page.get_by_role("link", name=link_name, exact=True).click()
     download = info.value
     assert download.failure() is None
     saved = folder / download.suggested_filename

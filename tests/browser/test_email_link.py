@@ -21,6 +21,7 @@ from providers.models import Contact, Location, OutboundEmail
 from returns.deadlines import LONDON
 from returns.emails import WINDOW_OPEN, queue_window_open
 from returns.models import CollectionWindow, ReturnVersion
+from returns.receipts import RECEIPT
 from returns.services import windows_ensure_ahead
 from returns.submission import Submitter, return_save
 from tests.factories import ContactFactory, LocationFactory, ProviderFactory
@@ -154,7 +155,13 @@ def test_the_emailed_link_makes_a_nil_return_for_every_care_type_once(
     ).to_be_visible()
     expect(page.get_by_text("This link cannot be used again.")).to_be_visible()
     assert_accessible(page)
-    assert OutboundEmail.objects.get(contact=emailed.contact).link_used_at == IN_WINDOW
+    # The window-open email carried the link; the contact's other emails are the receipts.
+    link_email = OutboundEmail.objects.exclude(kind=RECEIPT).get(contact=emailed.contact)
+    assert link_email.link_used_at == IN_WINDOW
+    # One receipt to the contact for each return the link saved (November's saves had theirs).
+    receipts = OutboundEmail.objects.filter(kind=RECEIPT, contact=emailed.contact)
+    references = {v.reference for v in versions}
+    assert receipts.filter(scope__in=references).count() == len(references)
 
     response = page.goto(emailed.link_path)
     assert response is not None and response.status == 410

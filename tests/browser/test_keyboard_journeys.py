@@ -196,7 +196,7 @@ def test_a_csv_upload_with_the_keyboard_alone(
 
     # The template, downloaded with Enter on its link, filled in with one mistake.
     with page.expect_download() as download:
-        press(page, page.get_by_role("link", name="Care home file for December 2026"))
+        press(page, page.get_by_role("link", name="Care home file for December 2026", exact=True))
     name = download.value.suggested_filename
     saved = tmp_path / "template.csv"
     download.value.save_as(saved)
