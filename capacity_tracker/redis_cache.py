@@ -141,6 +141,8 @@ class ReusedRedisCacheClient(RedisCacheClient):
         return default
 
     def _send_unsent(self) -> None:
+        if not self.breaker.unsent:  # the usual case: no lock taken on every cache call
+            return
         keys = self.breaker.take_unsent()
         if not keys:
             return

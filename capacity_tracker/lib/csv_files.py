@@ -34,7 +34,7 @@ class DecodedCsv:
 # What other files start with, and what to tell the person who chose one. An .xlsx is a zip
 # of XML files (the bulk upload reads those: capacity_tracker/lib/xlsx_files.py, before this is
 # asked); an .xls, and an .xlsx with a password, is an OLE2 compound file, which nothing reads.
-_ZIP = (b"PK\x03\x04", b"PK\x05\x06")
+ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")  # how a zip (and so an .xlsx) starts
 _SAVE_AS_CSV = "Save it from your spreadsheet as 'CSV UTF-8' and upload it again."
 _EXCEL = f"The file is an Excel workbook, not a CSV file. {_SAVE_AS_CSV}"
 _OLD_EXCEL = (
@@ -56,7 +56,7 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
 
 def not_a_csv_file(data: bytes) -> str | None:
     """Why ``data`` is plainly some other kind of file, as a message; None if it may be CSV."""
-    if data.startswith(_ZIP):
+    if data.startswith(ZIP_SIGNATURES):
         if b"[Content_Types].xml" in data and b"xl/" in data:
             return _EXCEL
         if b"application/vnd.oasis.opendocument.spreadsheet" in data[:200]:

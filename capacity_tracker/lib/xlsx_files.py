@@ -17,7 +17,7 @@ import warnings
 import zipfile
 from dataclasses import dataclass, field
 
-from capacity_tracker.lib.csv_files import CsvFileError
+from capacity_tracker.lib.csv_files import ZIP_SIGNATURES, CsvFileError
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,6 @@ ENCODING = "xlsx"  # what BulkUpload.encoding records for a workbook
 MAX_PART_BYTES = 50 * 1024 * 1024
 MAX_TOTAL_BYTES = 100 * 1024 * 1024
 MAX_PARTS = 1_000
-_ZIP = (b"PK\x03\x04", b"PK\x05\x06")
 _WORKBOOK_PART = b"xl/workbook.xml"
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
 _RESAVE = (
@@ -49,7 +48,7 @@ class DecodedSheet:
 def looks_like_xlsx(data: bytes) -> bool:
     """A zip holding xl/workbook.xml. Zip part names are stored uncompressed, so this also
     finds a damaged workbook, which then gets a message about damage rather than about CSV."""
-    return data.startswith(_ZIP) and _WORKBOOK_PART in data
+    return data.startswith(ZIP_SIGNATURES) and _WORKBOOK_PART in data
 
 
 def count_rows(data: bytes) -> int:
