@@ -2,7 +2,7 @@
 
 Run through bench/run. One provider with 2,500 locations offering both care types uploads a
 5,000-row file (and, for the query counts at a second size, one with 250 locations): the check
-and the save through the same services as the pages (``returns.bulk``). Baseline, in the same
+and the save through the same services as the pages (``returns.bulk.save``). Baseline, in the same
 run: COPY of the same file into an unlogged table of text columns, the least any import of it
 can cost. Then two other providers' saves run at once in two processes while the database is
 sampled for sessions waiting on a lock: different providers' saves must never wait on each
@@ -85,7 +85,7 @@ def provider_with_user(number: int, locations: int) -> tuple[Any, Any]:
 
 def checked_upload(number: int, locations: int) -> tuple[Any, bytes, dict[str, float | int]]:
     """A provider, its filled-in template, uploaded and checked; with the check's cost."""
-    from returns import bulk
+    from returns.bulk import save as bulk
     from returns.models import CollectionWindow
     from tests.portal_data import GOOD_CARE_HOME
 
@@ -109,7 +109,7 @@ def checked_upload(number: int, locations: int) -> tuple[Any, bytes, dict[str, f
 
 
 def save(upload: Any) -> dict[str, float | int]:
-    from returns import bulk
+    from returns.bulk import save as bulk
 
     with lib.counted() as queries:
         seconds, _, applied = lib.timed(
@@ -151,7 +151,7 @@ def lock_waits_while(children: list[subprocess.Popen[bytes]]) -> int:
 
 
 def second_upload_of_the_same_provider(upload: Any, content: bytes) -> Any:
-    from returns import bulk
+    from returns.bulk import save as bulk
 
     again = bulk.bulk_upload_create(
         user=upload.uploaded_by,
@@ -203,7 +203,7 @@ def main() -> None:
     small, large = results[LOCATIONS // 10], results[LOCATIONS]
     how = (
         f"one provider with {LOCATIONS:,} locations x 2 care types: a {large['rows']:,}-row file "
-        "through returns.bulk in one process, PostgreSQL"
+        "through returns.bulk.save in one process, PostgreSQL"
     )
 
     def sizes(key: str) -> dict[str, dict[str, int]]:

@@ -14,7 +14,7 @@ from enforcement.letters import write_pending_letters
 from enforcement.sweep import sweep_due
 from providers.cqc_uploads import cqc_upload_redispatch
 from providers.outbox import outbox_send_due
-from returns.bulk_tasks import redispatch
+from returns.bulk.tasks import redispatch
 from returns.emails import (
     EMAIL_VETOES,
     queue_onboarding_chasers,

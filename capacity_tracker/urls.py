@@ -26,7 +26,7 @@ urlpatterns = [
     path("", include("returns.urls")),
     path("", include("returns.draft_urls")),
     path("", include("api.portal_urls")),
-    path("", include("returns.bulk_urls")),
+    path("", include("returns.bulk.urls")),
     path("", include("returns.email_urls")),
     path("", include("enforcement.urls")),
     path("data/", include("dissemination.urls")),

@@ -324,9 +324,9 @@ class ReturnVersion(models.Model):
 
 
 class BulkUpload(models.Model):
-    """One CSV file uploaded to update many returns at once (returns/bulk.py).
+    """One CSV file uploaded to update many returns at once (returns/bulk/save.py).
 
-    The file's bytes are kept (bounded by ``returns.bulk.MAX_FILE_BYTES``) so that the check,
+    The file's bytes are kept (bounded by ``returns.bulk.save.MAX_FILE_BYTES``) so that the check,
     the worker and the final apply all read exactly the bytes whose SHA-256 we recorded.
     Nothing from the file reaches a return until someone confirms a check with no errors.
     """
@@ -378,7 +378,7 @@ class BulkUpload(models.Model):
     created_at = models.DateTimeField()
     checked_at = models.DateTimeField(null=True, blank=True)
     applied_at = models.DateTimeField(null=True, blank=True)
-    # The row is the outbox of the worker's check or save (returns/bulk_tasks.py): the step is
+    # The row is the outbox of the worker's check or save (returns/bulk/tasks.py): the step is
     # recorded here first, queued after commit, and queued again by the redispatch tick if
     # the queue could not be reached or lost it, or if the worker holding it died.
     queued_at = models.DateTimeField(

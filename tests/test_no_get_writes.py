@@ -38,7 +38,7 @@ from enforcement.models import EnforcementCase, Letter
 from enforcement.views import ACTIONS
 from providers.models import Contact, Location, Provider, Role, User
 from providers.two_factor import has_device, is_staff_user
-from returns import bulk
+from returns.bulk import save as bulk
 from returns.deadlines import LONDON, Period, window_dates
 from returns.email_links import make_token
 from returns.models import BulkUpload, CollectionWindow, ReturnDraft, ReturnVersion

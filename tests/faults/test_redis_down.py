@@ -33,7 +33,7 @@ from django.urls import reverse
 from bench.load.seed import open_window_now
 from capacity_tracker.lib import clock
 from providers.models import Location, User
-from returns import bulk
+from returns.bulk import save as bulk
 from returns.models import BulkUpload, CollectionWindow, ReturnVersion
 from tests.factories import (
     TEST_PASSWORD,

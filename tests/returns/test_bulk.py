@@ -19,7 +19,8 @@ from django.test import Client
 from django.urls import reverse
 
 from providers.models import AuditEvent
-from returns import bulk, bulk_parsing
+from returns.bulk import parsing as bulk_parsing
+from returns.bulk import save as bulk
 from returns.deadlines import LONDON
 from returns.models import BulkUpload, CollectionWindow, Return, ReturnVersion
 from returns.services import windows_ensure_ahead
@@ -555,7 +556,7 @@ def test_a_database_failure_while_saving_saves_nothing(provider_user, homes):
             return 0
 
         with (
-            mock.patch("returns.bulk.audit_record_many", side_effect=fail_on_last_kind),
+            mock.patch("returns.bulk.save.audit_record_many", side_effect=fail_on_last_kind),
             pytest.raises(RuntimeError),
         ):
             bulk.bulk_apply(upload_id=latest_upload().pk, now=IN_WINDOW)
@@ -776,7 +777,7 @@ def test_a_big_file_is_checked_and_saved_by_the_worker(
 
 def test_the_task_reports_progress_while_checking(provider_user, homes, monkeypatch):
     """Each progress update commits on its own, so the page sees rows checked go up."""
-    from returns.tasks import process_bulk_upload
+    from returns.bulk.tasks import process_bulk_upload
 
     monkeypatch.setattr(bulk_parsing, "PROGRESS_EVERY", 1)
     with frozen(IN_WINDOW):
@@ -796,13 +797,13 @@ def test_the_task_reports_progress_while_checking(provider_user, homes, monkeypa
             )
             return check_row(*args)
 
-        with mock.patch("returns.bulk_parsing._check_row", side_effect=spy):
+        with mock.patch("returns.bulk.parsing._check_row", side_effect=spy):
             assert process_bulk_upload(upload.pk, "check") == "ready"
     assert seen == [(0, 3), (1, 3), (2, 3)]
 
 
 def test_a_crash_in_the_worker_marks_the_upload_failed_and_is_raised(provider_user, homes):
-    from returns.bulk_tasks import run_step
+    from returns.bulk.tasks import run_step
 
     with frozen(IN_WINDOW):
         upload = bulk.bulk_upload_create(
@@ -813,7 +814,7 @@ def test_a_crash_in_the_worker_marks_the_upload_failed_and_is_raised(provider_us
             now=IN_WINDOW,
         )
         with (
-            mock.patch("returns.bulk_tasks.bulk_check", side_effect=RuntimeError("bug")),
+            mock.patch("returns.bulk.tasks.bulk_check", side_effect=RuntimeError("bug")),
             pytest.raises(RuntimeError),
         ):
             run_step(upload.pk, "check")
@@ -824,7 +825,7 @@ def test_a_crash_in_the_worker_marks_the_upload_failed_and_is_raised(provider_us
 
 
 def test_a_redelivered_task_does_nothing_twice(provider_user, homes):
-    from returns.bulk_tasks import run_step
+    from returns.bulk.tasks import run_step
 
     with frozen(IN_WINDOW):
         upload = bulk.bulk_upload_create(

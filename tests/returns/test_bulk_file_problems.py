@@ -15,7 +15,8 @@ import pytest
 from django.urls import reverse
 
 from capacity_tracker.lib.csv_files import count_lines, read_csv
-from returns import bulk, bulk_parsing
+from returns.bulk import parsing as bulk_parsing
+from returns.bulk import save as bulk
 from returns.models import BulkUpload, ReturnVersion
 from tests.conftest import client_for
 from tests.factories import LocationFactory

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 from django.db import connection, connections
 
-from returns import bulk
+from returns.bulk import save as bulk
 from returns.deadlines import LONDON
 from returns.models import BulkUpload, Return, ReturnVersion
 from returns.services import windows_ensure_ahead

@@ -12,12 +12,11 @@ from django.urls import reverse
 from kombu.exceptions import OperationalError
 
 from capacity_tracker.schedule import JOBS_BY_NAME
-from returns import bulk
-from returns.bulk_tasks import run_step
+from returns.bulk import save as bulk
+from returns.bulk.tasks import process_bulk_upload, run_step
 from returns.deadlines import LONDON
 from returns.models import ReturnVersion
 from returns.services import windows_ensure_ahead
-from returns.tasks import process_bulk_upload
 from tests.conftest import client_for
 from tests.factories import LocationFactory
 from tests.returns.test_bulk import IN_WINDOW, csv_bytes, frozen, good_row, latest_upload, post_file

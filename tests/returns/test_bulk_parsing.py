@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from returns import bulk, bulk_parsing
+from returns.bulk import parsing as bulk_parsing
+from returns.bulk import save as bulk
 from returns.datasets import SHIPPED
 from returns.validation import Dataset, ItemSpec, RuleSpec
 from tests.portal_data import GOOD_CARE_HOME

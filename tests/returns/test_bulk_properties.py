@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from providers.models import AuditEvent
-from returns import bulk
+from returns.bulk import save as bulk
 from returns.deadlines import LONDON
 from returns.models import BulkUpload, Return, ReturnVersion
 from returns.services import windows_ensure_ahead

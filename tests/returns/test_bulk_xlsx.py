@@ -17,7 +17,8 @@ import pytest
 from django.urls import reverse
 
 from capacity_tracker.lib import xlsx_files
-from returns import bulk, bulk_parsing
+from returns.bulk import parsing as bulk_parsing
+from returns.bulk import save as bulk
 from returns.models import BulkUpload, NilReason, ReturnVersion
 from tests.conftest import client_for
 from tests.factories import LocationFactory

@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 
 from providers.models import AuditEvent
-from returns.bulk_parsing import template_columns
-from returns.bulk_reads import datasets_for
+from returns.bulk.parsing import template_columns
+from returns.bulk.reads import datasets_for
 from returns.datasets import dataset_for
 from returns.deadlines import LONDON, Period
 from returns.models import CampaignMonth, CollectionWindow

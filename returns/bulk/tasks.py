@@ -1,5 +1,5 @@
 """Running a CSV upload's check or save: in the request for small files, else on the worker
-(the Celery task, ``returns.tasks.process_bulk_upload``, calls ``run_step``).
+(``process_bulk_upload``, the Celery task below, calls ``run_step``).
 
 The upload's row is the outbox. Its status says which step is owed ("checking", "applying");
 the step is queued only after that row is committed, and a queue that cannot be reached (Redis
@@ -17,12 +17,13 @@ from __future__ import annotations
 import contextlib
 import datetime
 
+from celery import shared_task
 from django.db import transaction
 
 from capacity_tracker.celery import publish_quietly
 from capacity_tracker.lib import clock
-from returns import bulk  # bulk.INLINE_MAX_ROWS is read at call time (tests lower it)
-from returns.bulk import BulkNotReady, bulk_apply, bulk_check, bulk_mark_failed
+from returns.bulk import save as bulk  # bulk.INLINE_MAX_ROWS is read at call time (tests lower it)
+from returns.bulk.save import BulkNotReady, bulk_apply, bulk_check, bulk_mark_failed
 from returns.models import BulkUpload
 
 CHECK = "check"
@@ -56,10 +57,15 @@ def run_step(upload_id: int, step: str, *, report_progress: bool = True) -> str:
     return upload.status
 
 
+# The name predates this package; queued messages carry it, so it stays.
+@shared_task(name="returns.tasks.process_bulk_upload")
+def process_bulk_upload(upload_id: int, step: str) -> str:
+    """Check ("check") or save ("apply") a large bulk update on the worker."""
+    return run_step(upload_id, step)
+
+
 def dispatch(upload_id: int, step: str) -> bool:
     """Queue a step now; False (logged) if the queue cannot be reached. Never raises."""
-    from returns.tasks import process_bulk_upload
-
     queued = publish_quietly(process_bulk_upload, upload_id, step)
     if queued:
         bulk.bulk_mark_queued(upload_id=upload_id, now=clock.now())

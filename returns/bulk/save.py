@@ -30,8 +30,8 @@ from capacity_tracker.lib import clock
 from providers.access import Role, role_of
 from providers.audit import audit_record, audit_record_many
 from providers.models import Location, User
-from returns import bulk_parsing
-from returns.bulk_parsing import (
+from returns.bulk import parsing as bulk_parsing
+from returns.bulk.parsing import (
     BATCH,
     INLINE_MAX_BYTES,
     INLINE_MAX_ROWS,
@@ -52,7 +52,7 @@ from returns.bulk_parsing import (
     template_columns,
     unescape_cell,
 )
-from returns.bulk_reads import (
+from returns.bulk.reads import (
     _locate,
     _Located,
     datasets_for,

@@ -10,7 +10,7 @@ from django.db.models.functions import RowNumber
 
 from providers.access import Role, editable_locations, role_of
 from providers.models import CareType, Location, Provider, User
-from returns.bulk_parsing import (
+from returns.bulk.parsing import (
     CARE_TYPE,
     LOCATION_ID,
     LOCATION_NAME,

@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from capacity_tracker.lib.exports import XLSX_SPOOL_BYTES, xlsx_value
-from returns.bulk_parsing import (
+from returns.bulk.parsing import (
     CARE_TYPE,
     KINDS,
     LOCATION_ID,
@@ -32,7 +32,7 @@ from returns.bulk_parsing import (
 from returns.models import NilReason
 
 LOCKED_COLUMNS = (LOCATION_ID, LOCATION_NAME, CARE_TYPE)
-# The values the upload accepts (returns/bulk_parsing.py checks against the same ones).
+# The values the upload accepts (returns/bulk/parsing.py checks against the same ones).
 RETURN_KIND_CHOICES = tuple(KINDS)
 NIL_REASON_CHOICES = tuple(NilReason.values)
 

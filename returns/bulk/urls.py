@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from returns import bulk_views
+from returns.bulk import views as bulk_views
 
 app_name = "bulk"
 urlpatterns = [

@@ -2,7 +2,7 @@
 
 A workbook is told from a CSV file by its content, not its name: people rename files.
 
-See returns/bulk.py for the whole flow.
+See returns/bulk/save.py for the whole flow.
 """
 
 from __future__ import annotations

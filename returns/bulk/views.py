@@ -1,4 +1,4 @@
-"""Bulk update by CSV or XLSX: the pages. The rules and writes are in returns/bulk.py.
+"""Bulk update by CSV or XLSX: the pages. The rules and writes are in returns/bulk/save.py.
 
 Provider users and support staff only. Uploads are objects like any other: a provider user sees
 only their own (another's is a 404), support staff see every upload but confirm only their own,
@@ -31,9 +31,9 @@ from capacity_tracker.lib.csv_files import iter_csv_lines
 from capacity_tracker.lib.exports import XLSX_CONTENT_TYPE
 from providers.access import editable_locations, get_provider_for, role_of, role_required
 from providers.models import CareType, Provider, Role
-from returns import bulk
-from returns.bulk_tasks import apply_now_or_later, check_now_or_later
-from returns.bulk_xlsx import template_workbook
+from returns.bulk import save as bulk
+from returns.bulk.tasks import apply_now_or_later, check_now_or_later
+from returns.bulk.xlsx import template_workbook
 from returns.models import BulkUpload, CollectionWindow, NilReason
 from returns.selectors import latest_opened_window
 
@@ -234,7 +234,7 @@ def template_download(request: HttpRequest, care_type: str) -> StreamingHttpResp
 
 @role_required(*PORTAL_ROLES)
 def template_xlsx(request: HttpRequest, care_type: str) -> FileResponse:
-    """The same template as an Excel workbook: see returns/bulk_xlsx.py."""
+    """The same template as an Excel workbook: see returns/bulk/xlsx.py."""
     name, header, rows = _template(request, care_type, "xlsx")
     return FileResponse(
         template_workbook(header, rows),
