@@ -326,6 +326,20 @@ def care_types(rng: random.Random) -> tuple[bool, bool]:
     return True, True
 
 
+def care_home_kinds(index: int, places: int | None) -> dict[str, bool]:
+    """Nursing, residential and dementia for a care home, a realistic mix without a draw from
+    the seed's ``rng`` (so every other choice stays as it was): about a third of homes nurse,
+    mostly the larger ones, most are residential (a few both) and three in five take dementia."""
+    if places is None:
+        return {"nursing": False, "residential": False, "dementia": False}
+    nursing = places >= 30 and index % 7 < 4
+    return {
+        "nursing": nursing,
+        "residential": not nursing or index % 4 == 0,
+        "dementia": index % 5 < 3,
+    }
+
+
 def build_registers(
     rng: random.Random,
     *,
@@ -418,6 +432,7 @@ def build_registers(
                     offers_home_care=offers_agency,
                     registered_places=places,
                     people_using_service=people,
+                    **care_home_kinds(index, places),
                     status=status,
                     status_effective_from=since,
                     registered_on=registered,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
@@ -30,12 +30,21 @@ ACCEPTING = "beds_vacant_accepting"
 RESERVED = "beds_vacant_reserved"
 CAPACITY = "beds_max_capacity"
 WITH_FIGURES = (ReturnKind.FULL, ReturnKind.UNCHANGED)
+# The kinds of care home CQC registers (Location fields, from the CQC import), as shown.
+KINDS = {"nursing": "Nursing", "residential": "Residential", "dementia": "Dementia"}
 
 
 @dataclass(frozen=True)
 class Filters:
     region_id: int | None = None
     local_authority_id: int | None = None
+    # Kinds of care (keys of KINDS): a home offering any one of them matches. Empty: all homes.
+    kinds: tuple[str, ...] = ()
+
+
+def kinds_of(home: Location) -> list[str]:
+    """The kinds of care a home is registered for, as shown ("Nursing", "Dementia")."""
+    return [label for name, label in KINDS.items() if getattr(home, name)]
 
 
 def _newest_version() -> QuerySet[ReturnVersion]:
@@ -69,6 +78,13 @@ def vacant_care_homes(filters: Filters) -> QuerySet[Location]:
         homes = homes.filter(local_authority_id=filters.local_authority_id)
     if filters.region_id is not None:
         homes = homes.filter(local_authority__region_id=filters.region_id)
+    if filters.kinds:
+        any_kind = Q()
+        for kind in filters.kinds:
+            if kind not in KINDS:
+                raise ValueError(f"{kind!r} is not a kind of care ({', '.join(KINDS)})")
+            any_kind |= Q(**{kind: True})
+        homes = homes.filter(any_kind)
     return (
         homes.annotate(
             figures_kind=Subquery(newest.values("kind")[:1]),
@@ -85,6 +101,7 @@ def vacant_care_homes(filters: Filters) -> QuerySet[Location]:
             "name",
             "town",
             "postcode",
+            *KINDS,
             "local_authority__name",
             "local_authority__region__name",
         )

@@ -3,7 +3,9 @@ brokerage teams (and national staff, who support them).
 
 Who: discharge and brokerage team users, NECS support staff and DHSC analysts. Provider users,
 caseworkers and local authority users get 403; anonymous people go to sign-in. The page only
-reads: filters are GET parameters, and nothing is stored.
+reads: filters are GET parameters, and nothing is stored. A filter value that is not one of
+the choices (an edited or out-of-date link) is reported in an error summary, and the list shows
+every home rather than guessing what was meant.
 """
 
 from __future__ import annotations
@@ -14,7 +16,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from capacity_tracker.lib import clock
-from dissemination.vacancies import Filters, days_ago, stale_before, vacant_care_homes
+from dissemination.vacancies import (
+    KINDS,
+    Filters,
+    days_ago,
+    kinds_of,
+    stale_before,
+    vacant_care_homes,
+)
 from providers.access import role_required
 from providers.models import LocalAuthority, Region, Role
 
@@ -24,13 +33,28 @@ PER_PAGE = 50
 
 class VacancyFilterForm(forms.Form):
     region = forms.ModelChoiceField(
-        queryset=Region.objects.all(), required=False, empty_label="All regions"
+        queryset=Region.objects.all(),
+        required=False,
+        empty_label="All regions",
+        error_messages={"invalid_choice": "Select a region from the list"},
     )
     local_authority = forms.ModelChoiceField(
         label="Council",
         queryset=LocalAuthority.objects.all(),
         required=False,
         empty_label="All councils",
+        error_messages={"invalid_choice": "Select a council from the list"},
+    )
+    kinds = forms.MultipleChoiceField(
+        label="Type of care",
+        choices=list(KINDS.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=(
+            "Homes registered with CQC for any of the types you tick are shown. "
+            "Tick none to see every home."
+        ),
+        error_messages={"invalid_choice": "Select nursing, residential or dementia care"},
     )
 
     def filters(self) -> Filters:
@@ -41,6 +65,7 @@ class VacancyFilterForm(forms.Form):
         return Filters(
             region_id=region.pk if region else None,
             local_authority_id=council.pk if council else None,
+            kinds=tuple(self.cleaned_data["kinds"]),
         )
 
 
@@ -56,6 +81,7 @@ def finder(request: HttpRequest) -> HttpResponse:
             "home": home,
             "days_ago": days_ago(home.figures_saved_at, now),
             "stale": stale_from is not None and home.figures_saved_at < stale_from,
+            "kinds": kinds_of(home),
         }
         for home in page.object_list
     ]

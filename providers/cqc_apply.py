@@ -39,10 +39,16 @@ LOCATION_FIELDS = (
     "county",
     "offers_care_home",
     "offers_home_care",
+    "nursing",
+    "residential",
+    "dementia",
     "registered_places",
     "people_using_service",
     "registered_on",
 )
+# The kinds of care home: written only when the file has a column for them (see
+# ParsedExtract.kinds_known), so an extract without them leaves what we hold alone.
+KIND_FIELDS = ("nursing", "residential", "dementia")
 # A blank in the extract never clears what we hold: CQC's files leave columns empty when
 # they do not know, and a support officer may have filled the gap by hand.
 KEEP_WHEN_BLANK = {
@@ -121,6 +127,8 @@ def _diff(obj: Any, desired: dict[str, Any], fields: tuple[str, ...]) -> Changes
     """Set the changed fields on ``obj`` (in memory) and say what changed."""
     changes: Changes = {}
     for name in fields:
+        if name not in desired:  # not known from this extract: left as it is
+            continue
         new = desired[name]
         if name in KEEP_WHEN_BLANK and new in ("", None):
             continue
@@ -131,8 +139,10 @@ def _diff(obj: Any, desired: dict[str, Any], fields: tuple[str, ...]) -> Changes
     return changes
 
 
-def _location_values(row: LocationRow) -> dict[str, Any]:
+def _location_values(row: LocationRow, kinds_known: frozenset[str]) -> dict[str, Any]:
+    kinds = {name: getattr(row, name) for name in KIND_FIELDS if name in kinds_known}
     return {
+        **kinds,
         "name": row.location_name,
         "postcode": row.postcode,
         "address_line_1": row.address_line_1,
@@ -220,18 +230,20 @@ def _plan_locations(
                 status=row.status,
                 status_effective_from=as_of,
                 added_to_service_on=as_of,
-                **_location_values(row),
+                **_location_values(row, parsed.kinds_known),
             )
             locations[row.location_id] = location
             plan.locations_new.append((row, location))
             continue
-        changes = _diff(location, _location_values(row), LOCATION_FIELDS)
+        changes = _diff(location, _location_values(row, parsed.kinds_known), LOCATION_FIELDS)
         # Foreign keys are compared and shown by what a person recognises (the provider's CQC
         # ID, the council's name), not by our primary keys; a new provider has none yet.
         old_provider = provider_cqc_ids.get(location.provider_id)
         if old_provider != row.provider_id:
             changes["provider"] = [old_provider, row.provider_id]
-            location.provider = provider
+        # Set even when unchanged: _write_plan reads ``location.provider`` for its primary key,
+        # and one not in memory would cost a query for each changed location.
+        location.provider = provider
         if location.local_authority_id != row.local_authority.pk:
             old_council = councils.get(location.local_authority_id)
             changes["local_authority"] = [

@@ -18,6 +18,14 @@ field lists our own short name first, then the names CQC uses in its published f
   "Service type - Care home service without nursing" (Y),
   "Service type - Domiciliary care service" (Y),
   "Service types" (text containing "Nursing homes", "Residential homes" or "Homecare agencies")
+- kinds of care home (optional; all False when the file has none of these columns):
+  nursing: nursing (Y/N), "Service type - Care home service with nursing" (Y), or "Service
+  types" text containing "Nursing homes"; residential: residential (Y/N), "Service type - Care
+  home service without nursing" (Y), or "Service types" text containing "Residential homes";
+  dementia: dementia (Y/N), "Service user band - Dementia" (Y, the HSCA file), or
+  "Specialisms/services" text containing "Dementia" (the care directory, e.g.
+  "Caring for adults over 65 yrs|Dementia"). A kind the file has no column for is not known
+  from it, and the import leaves what we hold for that kind as it is (``kinds_known``).
 - address: address_line_1 / "Location Street Address" / "Address", address_line_2 /
   "Location Address Line 2", town / "Location City", county / "Location County"
 - registered places: registered_places, "Care homes beds"
@@ -31,7 +39,7 @@ field lists our own short name first, then the names CQC uses in its published f
 CQC's files are read as CQC publishes them: CSV (UTF-8, UTF-8 with BOM, or Windows-1252 as Excel
 saves it) or XLSX, with a few lines of preamble above the header row (the header is the first of
 the first 20 rows that names every required column) and any number of columns we do not use
-("Also known as", "Specialisms/services", "Location Region" and so on).
+("Also known as", "Location Region" and so on).
 
 Rows for services that offer neither care type (hospitals, GP practices in a full CQC extract)
 are skipped as out of scope and listed as such, not rejected.
@@ -98,6 +106,11 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "service_residential": ("service type - care home service without nursing",),
     "service_domiciliary": ("service type - domiciliary care service",),
     "service_types_text": ("service types",),
+    "nursing_flag": ("nursing",),
+    "residential_flag": ("residential",),
+    "dementia_flag": ("dementia",),
+    "service_user_band_dementia": ("service user band - dementia",),
+    "specialisms_text": ("specialisms/services",),
     "provider_address_line_1": ("provider street address",),
     "provider_address_line_2": ("provider address line 2",),
     "provider_town": ("provider city",),
@@ -143,6 +156,12 @@ HEADER_SEARCH_ROWS = 20
 XLSX_MAGIC = b"PK\x03\x04"
 YES = {"y", "yes", "true", "1"}
 NO = {"n", "no", "false", "0", ""}
+# Each kind of care home, and the columns that can say a location offers it.
+KIND_SOURCES: dict[str, tuple[str, ...]] = {
+    "nursing": ("nursing_flag", "service_nursing", "service_types_text"),
+    "residential": ("residential_flag", "service_residential", "service_types_text"),
+    "dementia": ("dementia_flag", "service_user_band_dementia", "specialisms_text"),
+}
 
 # Words councils' names carry in one spelling but not another ("Royal Borough of Windsor and
 # Maidenhead", "Bristol, City of", "County Durham"): dropped before comparing names.
@@ -204,6 +223,9 @@ class LocationRow:
     county: str
     offers_care_home: bool
     offers_home_care: bool
+    nursing: bool
+    residential: bool
+    dementia: bool
     registered_places: int | None
     people_using_service: int | None
     status: str
@@ -221,6 +243,9 @@ class ParsedExtract:
     seen_location_ids: set[str] = field(default_factory=set)
     seen_provider_ids: set[str] = field(default_factory=set)
     total_rows: int = 0
+    # The kinds of care home (KIND_SOURCES) the file has a column for: only these are known
+    # from it. A file without them says nothing about a home's kinds; it does not say "none".
+    kinds_known: frozenset[str] = frozenset()
 
 
 def header_key(name: str) -> str:
@@ -431,6 +456,31 @@ def _care_types(get: dict[str, str]) -> tuple[bool, bool]:
     return care_home, home_care
 
 
+def _kinds(get: dict[str, str]) -> dict[str, bool]:
+    """Nursing, residential and dementia as the row's columns say; False where none does.
+
+    Like the care type flags, a cell that is not yes (blank, "N", anything else) is no: CQC
+    leaves a service it does not register blank rather than writing N.
+    """
+
+    def flag(name: str) -> bool:
+        return get.get(name, "").strip().lower() in YES
+
+    services = get.get("service_types_text", "").lower()
+    specialisms = get.get("specialisms_text", "").lower()
+    return {
+        "nursing": flag("nursing_flag") or flag("service_nursing") or "nursing home" in services,
+        "residential": (
+            flag("residential_flag")
+            or flag("service_residential")
+            or "residential home" in services
+        ),
+        "dementia": (
+            flag("dementia_flag") or flag("service_user_band_dementia") or "dementia" in specialisms
+        ),
+    }
+
+
 def _status(get: dict[str, str]) -> str:
     if "status" in get and get["status"].strip():
         value = get["status"].strip().lower()
@@ -452,7 +502,14 @@ def parse_extract(data: bytes, resolver: LocalAuthorityResolver) -> ParsedExtrac
             f"The file has more than {MAX_FILE_ROWS:,} rows. Split it and try again."
         )
     positions = map_columns(header)
-    result = ParsedExtract(total_rows=len(records))
+    result = ParsedExtract(
+        total_rows=len(records),
+        kinds_known=frozenset(
+            kind
+            for kind, sources in KIND_SOURCES.items()
+            if any(source in positions for source in sources)
+        ),
+    )
     first_row_of: dict[str, int] = {}
     duplicated: set[str] = set()
 
@@ -584,6 +641,7 @@ def _parse_row(
         county=_address(get, "county", 100),
         offers_care_home=care_home,
         offers_home_care=home_care,
+        **_kinds(get),
         registered_places=places if care_home else None,
         people_using_service=people if home_care else None,
         status=status,

@@ -145,6 +145,22 @@ class Location(Address):
         validators=[MaxValueValidator(MAX_PEOPLE_USING_SERVICE)],
         help_text="Home care: the number of people receiving care, as last known.",
     )
+    # What CQC's directory says of a care home (providers/cqc_import.py): False until it says so.
+    nursing = models.BooleanField(
+        "nursing care",
+        default=False,
+        help_text="CQC registers the home as a care home service with nursing.",
+    )
+    residential = models.BooleanField(
+        "residential care",
+        default=False,
+        help_text="CQC registers the home as a care home service without nursing.",
+    )
+    dementia = models.BooleanField(
+        "dementia care",
+        default=False,
+        help_text="CQC lists dementia among the people the home cares for or its specialisms.",
+    )
     status = models.CharField(
         "registration status",
         max_length=16,

@@ -26,7 +26,11 @@ pytestmark = [
 @pytest.fixture
 def homes() -> Iterator[dict[str, Location]]:
     with mock.patch("capacity_tracker.lib.clock.now", return_value=NOW):
-        yield build_vacancy_world()
+        homes = build_vacancy_world()
+        # The kinds of care CQC registers: A nursing and dementia, B residential.
+        Location.objects.filter(pk=homes["A"].pk).update(nursing=True, dementia=True)
+        Location.objects.filter(pk=homes["B"].pk).update(residential=True)
+        yield homes
 
 
 def test_a_discharge_team_user_finds_vacant_beds_in_a_council(
@@ -56,6 +60,17 @@ def test_a_discharge_team_user_finds_vacant_beds_in_a_council(
     expect(rows.nth(1).get_by_role("link", name="0113 496 005")).to_have_attribute(
         "href", "tel:0113496005"
     )
+    assert_accessible(page)
+
+    # Type of care: a home with any ticked type is listed, with its types in its row.
+    page.get_by_role("checkbox", name="Dementia").check()
+    page.get_by_role("button", name="Apply filters").click()
+    table = page.get_by_role("table", name=re.compile(r"^Care homes 1 to 1 of 1"))
+    rows = table.locator("tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.nth(0)).to_contain_text("A House")
+    expect(rows.nth(0)).to_contain_text("Nursing")
+    expect(page.get_by_role("checkbox", name="Dementia")).to_be_checked()
     assert_accessible(page)
 
     page.set_viewport_size({"width": 320, "height": 800})

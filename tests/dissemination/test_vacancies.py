@@ -1,5 +1,5 @@
-"""The vacancy finder (issue 15, item 5): filters, order, freshness, who may see it, and a
-query count that does not grow with the number of homes."""
+"""The vacancy finder (issue 15, item 5): filters (council, region, type of care), order,
+freshness, who may see it, and a query count that does not grow with the number of homes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from dissemination.vacancies import Filters, days_ago, vacant_care_homes
-from providers.models import LocalAuthority, Region, Role
+from providers.models import LocalAuthority, Location, Region, Role
 from tests.conftest import client_for
 from tests.dissemination.aggregates_world import save
 from tests.dissemination.pages_support import NOW, frozen_clock, la_user
@@ -27,7 +27,21 @@ def homes():
         yield build_vacancy_world()
 
 
-def names(**filters: int) -> list[str]:
+@pytest.fixture
+def typed_homes(homes):
+    """The world's listed homes with the kinds CQC registers: A nursing and dementia,
+    B residential, C dementia only, D none recorded (B 7, D 5, A 4, C 2 beds accepting)."""
+    kinds = {
+        "A": {"nursing": True, "dementia": True},
+        "B": {"residential": True},
+        "C": {"dementia": True},
+    }
+    for key, flags in kinds.items():
+        Location.objects.filter(pk=homes[key].pk).update(**flags)
+    return homes
+
+
+def names(**filters: object) -> list[str]:
     return [home.name for home in vacant_care_homes(Filters(**filters))]
 
 
@@ -97,7 +111,86 @@ def test_a_bad_filter_value_shows_every_home_rather_than_failing(homes):
     with frozen_clock():
         response = discharge_client().get(URL, {"local_authority": "nope"})
     assert response.status_code == 200
-    assert len(rows(response.content.decode())) == 4
+    html = response.content.decode()
+    assert len(rows(html)) == 4
+    # Said plainly, in a GOV.UK error summary that links to the field.
+    assert '<div class="govuk-error-summary"' in html
+    assert '<a href="#id_local_authority">Select a council from the list</a>' in html
+    assert "<title>Error: Find care homes with vacant beds" in html
+
+
+@pytest.mark.parametrize(
+    ("kinds", "expected"),
+    [
+        (("nursing",), ["A House"]),
+        (("residential",), ["B House"]),
+        (("dementia",), ["A House", "C House"]),
+        (("nursing", "residential"), ["B House", "A House"]),
+        (("nursing", "residential", "dementia"), ["B House", "A House", "C House"]),
+        ((), ["B House", "D House", "A House", "C House"]),
+    ],
+)
+def test_filters_by_type_of_care_any_ticked_type_matches(typed_homes, kinds, expected):
+    assert names(kinds=kinds) == expected
+
+
+def test_type_of_care_combines_with_the_council(typed_homes):
+    leeds = LocalAuthority.objects.get(ons_code="E08000035")
+    assert names(local_authority_id=leeds.pk, kinds=("dementia",)) == ["A House"]
+
+
+def test_the_selector_refuses_a_kind_it_does_not_know(typed_homes):
+    with pytest.raises(ValueError, match="'luxury' is not a kind of care"):
+        vacant_care_homes(Filters(kinds=("luxury",)))
+
+
+def test_the_page_filters_by_ticked_types_and_shows_each_homes_types(typed_homes):
+    client = discharge_client()
+    with frozen_clock():
+        everyone = client.get(URL).content.decode()
+        response = client.get(URL, {"kinds": ["nursing", "dementia"]})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<th scope="col" class="govuk-table__header">Type of care</th>' in html
+    found = rows(html)
+    assert [row.split(" Leeds")[0].split(" Bradford")[0] for row in found] == [
+        "A House",
+        "C House",
+    ]
+    assert "Nursing Dementia" in found[0]
+    assert "Dementia" in found[1] and "Nursing" not in found[1]
+    # The boxes ticked stay ticked, and the hint says how several ticks combine.
+    assert 'type="checkbox" value="nursing" checked' in html
+    assert 'type="checkbox" value="dementia" checked' in html
+    assert 'type="checkbox" value="residential">' in html
+    assert "any of the types you tick" in html
+    assert "govuk-error-summary" not in html
+    # Unfiltered: D, with no type recorded, says so.
+    all_rows = rows(everyone)
+    assert len(all_rows) == 4
+    assert "Not recorded" in all_rows[1] and all_rows[1].startswith("D House")
+    assert "Residential" in all_rows[0]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"kinds": "luxury"},
+        {"kinds": ["nursing", "luxury"]},
+        {"kinds": "Nursing"},  # values are exact, as the boxes send them
+        {"kinds": "nursing\x00"},
+    ],
+)
+def test_a_bad_type_of_care_is_an_error_in_the_summary_not_a_failure(typed_homes, params):
+    with frozen_clock():
+        response = discharge_client().get(URL, params)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<div class="govuk-error-summary"' in html
+    assert '<a href="#id_kinds">Select nursing, residential or dementia care</a>' in html
+    assert 'id="id_kinds-error"' in html and "govuk-form-group--error" in html
+    assert "<title>Error: " in html
+    assert len(rows(html)) == 4  # every home, rather than a guess at what was meant
 
 
 @pytest.mark.parametrize(
@@ -137,12 +230,6 @@ def test_a_discharge_user_lands_on_the_finder():
     assert response["Location"] == reverse("vacancies:finder")
 
 
-def _page_queries(client: Client, django_assert_max_num_queries, limit: int) -> None:
-    with frozen_clock(), django_assert_max_num_queries(limit):
-        response = client.get(URL, {"page": "2"})
-    assert response.status_code == 200
-
-
 def test_the_query_count_does_not_grow_with_the_number_of_homes(
     homes, django_assert_max_num_queries
 ):
@@ -151,8 +238,11 @@ def test_the_query_count_does_not_grow_with_the_number_of_homes(
     leeds = homes["A"].local_authority
 
     def add(count: int) -> None:
-        for _ in range(count):
-            save(LocationFactory(local_authority=leeds), "care_home", july, answers=figures(3))
+        for i in range(count):
+            home = LocationFactory(
+                local_authority=leeds, nursing=i % 2 == 0, residential=i % 2 == 1, dementia=True
+            )
+            save(home, "care_home", july, answers=figures(3))
 
     add(55)  # two pages
     with frozen_clock(), django_assert_max_num_queries(20) as few:
@@ -162,3 +252,9 @@ def test_the_query_count_does_not_grow_with_the_number_of_homes(
         response = client.get(URL, {"page": "2"})
     assert response.status_code == 200
     assert "Care homes 51 to 100 of 119" in response.content.decode()
+    # Filtered by type of care, with every row showing its types: no more queries.
+    with frozen_clock(), django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(URL, {"page": "2", "kinds": ["nursing", "residential"]})
+    html = response.content.decode()
+    assert "Care homes 51 to 100 of 115" in html
+    assert html.count("Dementia</td>") == 50

@@ -71,6 +71,8 @@ class DemoLocation:
     places: int | None = None
     people: int | None = None
     contact: tuple[str, str, str] = ("", "", "")  # name, email, role
+    # The kinds of care home CQC registers (Location.nursing, .residential, .dementia).
+    kinds: frozenset[str] = frozenset()
 
 
 PROVIDERS: list[tuple[str, str, str, list[DemoLocation]]] = [
@@ -87,6 +89,7 @@ PROVIDERS: list[tuple[str, str, str, list[DemoLocation]]] = [
                 "Leeds",
                 care_home=True,
                 places=42,
+                kinds=frozenset(["residential", "dementia"]),
                 contact=("Amina Hussain", "amina.hussain@meadowbank.example", "Registered manager"),
             ),
             DemoLocation(
@@ -97,6 +100,7 @@ PROVIDERS: list[tuple[str, str, str, list[DemoLocation]]] = [
                 "Bradford",
                 care_home=True,
                 places=28,
+                kinds=frozenset(["residential"]),
                 contact=("Gareth Pryce", "gareth.pryce@meadowbank.example", "Registered manager"),
             ),
             DemoLocation(
@@ -107,6 +111,7 @@ PROVIDERS: list[tuple[str, str, str, list[DemoLocation]]] = [
                 "Wakefield",
                 care_home=True,
                 places=64,
+                kinds=frozenset(["nursing", "dementia"]),
                 contact=("Niamh Walsh", "niamh.walsh@meadowbank.example", "Registered manager"),
             ),
             DemoLocation(
@@ -153,6 +158,7 @@ PROVIDERS: list[tuple[str, str, str, list[DemoLocation]]] = [
                 home_care=True,
                 places=18,
                 people=25,
+                kinds=frozenset(["residential"]),
                 contact=("Oliver Bennett", "oliver.bennett@rosewood.example", "Registered manager"),
             ),
         ],
@@ -170,6 +176,7 @@ PROVIDERS: list[tuple[str, str, str, list[DemoLocation]]] = [
                 "Truro",
                 care_home=True,
                 places=9,
+                kinds=frozenset(["residential", "dementia"]),
                 contact=(
                     "Kerenza Tregear",
                     "kerenza.tregear@harbourview.example",
@@ -184,6 +191,7 @@ PROVIDERS: list[tuple[str, str, str, list[DemoLocation]]] = [
                 "Truro",
                 care_home=True,
                 places=6,
+                kinds=frozenset(["residential"]),
                 contact=(
                     "Kerenza Tregear",
                     "kerenza.tregear@harbourview.example",
@@ -239,6 +247,16 @@ def background_providers() -> list[tuple[str, str, str, list[DemoLocation]]]:
                 home_care=home_care,
                 places=None if home_care else 12 + (i * 7) % 50,
                 people=40 + i * 11 if home_care else None,
+                # A mix: every third home nurses (one of them residential too), odd ones dementia.
+                kinds=frozenset(
+                    ()
+                    if home_care
+                    else (
+                        *(("nursing",) if i % 3 == 0 else ()),
+                        *(("residential",) if i % 3 != 0 or i == 6 else ()),
+                        *(("dementia",) if i % 2 == 1 else ()),
+                    )
+                ),
                 contact=(
                     f"Manager {i}",
                     f"manager{i}@{cqc_id.replace('-', '')}.example",
@@ -371,6 +389,9 @@ class Command(BaseCommand):
                         "offers_home_care": demo.home_care,
                         "registered_places": demo.places,
                         "people_using_service": demo.people,
+                        "nursing": "nursing" in demo.kinds,
+                        "residential": "residential" in demo.kinds,
+                        "dementia": "dementia" in demo.kinds,
                     },
                 )
                 if created:
