@@ -78,9 +78,9 @@ def copy_outbox_baseline() -> None:
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_outbox_copy")
         cursor.execute(
-            "CREATE UNLOGGED TABLE bench_outbox_copy (LIKE providers_outboundemail INCLUDING DEFAULTS)"
+            "CREATE UNLOGGED TABLE bench_outbox_copy (LIKE notifications_outboundmessage INCLUDING DEFAULTS)"
         )
-        cursor.execute("INSERT INTO bench_outbox_copy SELECT * FROM providers_outboundemail")
+        cursor.execute("INSERT INTO bench_outbox_copy SELECT * FROM notifications_outboundmessage")
 
 
 def step(fn: Any, **kwargs: Any) -> tuple[float, int, Any]:
@@ -90,7 +90,8 @@ def step(fn: Any, **kwargs: Any) -> tuple[float, int, Any]:
 
 
 def measure(locations: int) -> dict[str, Any]:
-    from providers.models import Contact, Location, LocationStatusChange, OutboundEmail
+    from notifications.models import OutboundMessage
+    from providers.models import Contact, Location, LocationStatusChange
     from returns.emails import REMINDER_SETTLE, queue_reminders, queue_window_open
     from returns.models import ReminderPass
 
@@ -119,7 +120,7 @@ def measure(locations: int) -> dict[str, Any]:
         Contact.objects.create(location=location, name="New Deputy", email="new@example.org")
         out["remind_one_new"] = step(queue_reminders, now=remind_at + 3 * TICK)
         assert out["remind_one_new"][2] == 1, out["remind_one_new"]
-        out["outbox_rows"] = OutboundEmail.objects.count()
+        out["outbox_rows"] = OutboundMessage.objects.count()
     return out
 
 

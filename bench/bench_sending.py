@@ -72,18 +72,18 @@ def build(emails: int) -> None:
 
 
 def first_ids(limit: int) -> list[int]:
-    from providers.models import OutboundEmail
+    from notifications.models import OutboundMessage
 
-    return list(OutboundEmail.objects.order_by("id").values_list("id", flat=True)[:limit])
+    return list(OutboundMessage.objects.order_by("id").values_list("id", flat=True)[:limit])
 
 
 def hold_back_all_but(ids: list[int]) -> None:
     """Leave exactly ``ids`` due; park the rest a day ahead."""
-    from providers.models import OutboundEmail
+    from notifications.models import OutboundMessage
 
     later = timezone.now() + datetime.timedelta(days=1)
-    OutboundEmail.objects.exclude(id__in=ids).update(status="queued", next_attempt_at=later)
-    OutboundEmail.objects.filter(id__in=ids).update(
+    OutboundMessage.objects.exclude(id__in=ids).update(status="queued", next_attempt_at=later)
+    OutboundMessage.objects.filter(id__in=ids).update(
         status="queued",
         next_attempt_at=timezone.now() - datetime.timedelta(minutes=1),
         sent_at=None,
@@ -91,13 +91,13 @@ def hold_back_all_but(ids: list[int]) -> None:
 
 
 def unlimited() -> Any:
-    from capacity_tracker.lib import send_limit
+    from notifications import send_limit
 
     return send_limit.LocalSendLimit(limit=10**7, window=60)
 
 
 def send_through_outbox(count: int) -> tuple[float, int]:
-    from providers.outbox import outbox_send_due
+    from notifications.outbox import outbox_send_due
 
     ids = first_ids(count)
     hold_back_all_but(ids)
@@ -113,11 +113,11 @@ def send_through_outbox(count: int) -> tuple[float, int]:
 
 def send_gateway_only(count: int) -> float:
     """The baseline: render and hand over the same emails with no outbox around them."""
-    from capacity_tracker.lib import mail_gateway
-    from providers.models import OutboundEmail
-    from providers.outbox import personalisation
+    from notifications import gateway as mail_gateway
+    from notifications.models import OutboundMessage
+    from notifications.outbox import personalisation
 
-    emails = list(OutboundEmail.objects.order_by("id")[:count])
+    emails = list(OutboundMessage.objects.order_by("id")[:count])
     use_memory_backend()
     started = time.perf_counter()
     for email in emails:
@@ -132,8 +132,9 @@ def send_gateway_only(count: int) -> float:
 
 def worker(log_path: str) -> None:
     """One of the worker processes of part 2 (this script run with --worker)."""
-    from capacity_tracker.lib import mail_gateway, send_limit
-    from providers import outbox
+    from notifications import gateway as mail_gateway
+from notifications import send_limit
+    from notifications import outbox
 
     use_memory_backend()
     handed: list[tuple[float, str]] = []
@@ -152,7 +153,7 @@ def worker(log_path: str) -> None:
         report = outbox.outbox_send_due(now=timezone.now(), limit=limit, max_batches=10**6)
         if (
             not report.sent
-            and not outbox.OutboundEmail.objects.filter(status="queued")
+            and not outbox.OutboundMessage.objects.filter(status="queued")
             .filter(next_attempt_at__lte=timezone.now())
             .exists()
         ):
@@ -172,7 +173,7 @@ def most_in_any_window(times: list[float], window: float) -> int:
 
 
 def shared_limit(tmp: Path) -> dict[str, Any]:
-    from capacity_tracker.lib import send_limit
+    from notifications import send_limit
 
     ids = first_ids(SHARED_EMAILS)
     hold_back_all_but(ids)
@@ -190,7 +191,7 @@ def shared_limit(tmp: Path) -> dict[str, Any]:
     assert codes == [0] * WORKERS, codes
     handed = [entry for log in logs for entry in json.loads(log.read_text())]
     references = [reference for _, reference in handed]
-    from providers.models import OutboundEmail
+    from notifications.models import OutboundMessage
 
     return {
         "seconds": seconds,
@@ -198,7 +199,7 @@ def shared_limit(tmp: Path) -> dict[str, Any]:
         "twice": len(references) - len(set(references)),
         "most_in_window": most_in_any_window([at for at, _ in handed], WINDOW),
         "per_worker": [len(json.loads(log.read_text())) for log in logs],
-        "sent_rows": OutboundEmail.objects.filter(id__in=ids, status="sent").count(),
+        "sent_rows": OutboundMessage.objects.filter(id__in=ids, status="sent").count(),
     }
 
 

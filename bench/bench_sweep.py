@@ -52,7 +52,7 @@ CHUNK = 3_000
 # The sweep's outputs, children first. History tables (django-pghistory) are emptied too, so
 # every run writes into the same, small event tables.
 OUTPUTS = (
-    "providers_outboundemail",
+    "notifications_outboundmessage",
     "enforcement_letterbreach",
     "enforcement_letter",
     "enforcement_caseevent",
@@ -343,7 +343,7 @@ def measure_queries(window: Any, now: datetime.datetime) -> dict[str, Any]:
 
 
 def measure_large(window: Any, now: datetime.datetime) -> dict[str, Any]:
-    from providers.models import OutboundEmail
+    from notifications.models import OutboundMessage
 
     sweep_runs, baseline_runs = [], []
     queries = 0
@@ -372,7 +372,7 @@ def measure_large(window: Any, now: datetime.datetime) -> dict[str, Any]:
 
     letters_owed = Letter.objects.count()
     written = letters_once(now)
-    emails = OutboundEmail.objects.count()
+    emails = OutboundMessage.objects.count()
     print(f"letters: {written}, {emails} emails queued")
 
     for run in range(RUNS):

@@ -30,13 +30,13 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
+from notifications.models import OutboundMessage
 from providers.models import (
     CareType,
     Contact,
     LocalAuthority,
     Location,
     LocationStatusChange,
-    OutboundEmail,
     Provider,
 )
 from returns.datasets import dataset_for
@@ -1013,11 +1013,11 @@ def mark_emails_sent(after_id: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            UPDATE providers_outboundemail
+            UPDATE notifications_outboundmessage
             SET status = %s, attempts = 1, sent_at = created_at + interval '5 minutes'
             WHERE id > %s AND status = %s
             """,
-            [OutboundEmail.Status.SENT, after_id, OutboundEmail.Status.QUEUED],
+            [OutboundMessage.Status.SENT, after_id, OutboundMessage.Status.QUEUED],
         )
         return cursor.rowcount
 
@@ -1063,7 +1063,9 @@ def seed(*, locations: int, months: int, seed: int, now: datetime.datetime, log:
             log(f"  {window.period_key}: {len(owed)} owed, {len(in_time)} returned in time")
         analyze()
 
-    emails_before = OutboundEmail.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    emails_before = (
+        OutboundMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    )
     with Step(log, "breach sweeps"):
         for key, n in sweep_each(windows, now, log).rows.items():
             counts.add(key, n)

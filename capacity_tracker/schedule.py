@@ -12,8 +12,8 @@ from api.usage import housekeeping as api_usage_housekeeping
 from capacity_tracker.lib import clock
 from enforcement.letters import write_pending_letters
 from enforcement.sweep import sweep_due
+from notifications.outbox import outbox_send_due
 from providers.cqc_uploads import cqc_upload_redispatch
-from providers.outbox import outbox_send_due
 from returns.bulk.tasks import redispatch
 from returns.emails import (
     EMAIL_VETOES,

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "providers",
+    "notifications",
     "returns",
     "enforcement",
     "dissemination",
@@ -285,7 +286,7 @@ NOTIFY_TEMPLATE_IDS: dict[str, str] = env.json("NOTIFY_TEMPLATE_IDS", default={}
 EMAIL_MAX_PER_MINUTE = strict_int(env, "EMAIL_MAX_PER_MINUTE", default=2400, minimum=1)
 EMAIL_MAX_ATTEMPTS = strict_int(env, "EMAIL_MAX_ATTEMPTS", default=8, minimum=1)
 # A claimed email never handed to the gateway (its worker was killed) goes back to the queue
-# once its claim is this old (providers/outbox.py). Fault tests set it low.
+# once its claim is this old (notifications/outbox.py). Fault tests set it low.
 EMAIL_CLAIM_REQUEUE_SECONDS = strict_int(env, "EMAIL_CLAIM_REQUEUE_SECONDS", default=120, minimum=1)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@asc-collection.example")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

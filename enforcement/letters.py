@@ -25,8 +25,8 @@ from fpdf import FPDF
 from capacity_tracker.lib import clock
 from enforcement.fees import FeeLine
 from enforcement.models import Breach, EnforcementCase, Letter, LetterBreach
+from notifications.outbox import QueuedMessage, outbox_insert
 from providers.models import Contact, RegistrationStatus, User
-from providers.outbox import QueuedEmail, outbox_insert
 from returns.models import CollectionWindow
 
 LETTER_EMAIL_TEMPLATE = "enforcement_letter"
@@ -154,7 +154,7 @@ def queue_letter_emails(letters: Iterable[Letter], *, now: datetime.datetime) ->
     ).annotate(provider_id=F("location__provider_id")):
         contacts[contact.provider_id].setdefault(contact.email.lower(), contact)
     emails = [
-        QueuedEmail(
+        QueuedMessage(
             kind=f"letter_{letter.kind}",
             scope=letter.reference,
             location_id=contact.location_id,

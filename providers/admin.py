@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -11,7 +9,6 @@ from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -28,13 +25,11 @@ from providers.models import (
     LocalAuthority,
     Location,
     LocationStatusChange,
-    OutboundEmail,
     Provider,
     Region,
     Role,
     User,
 )
-from providers.outbox import outbox_resend
 from providers.selectors import locations_without_users, onboarding_overdue
 from providers.support_desk import LocationOverviewMixin
 from providers.support_permissions import support_group_sync
@@ -537,95 +532,3 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ["action", "target_type"]
     search_fields = ["target_label", "actor_label", "action", "target_id"]
     date_hierarchy = "at"
-
-
-class ResendForm(forms.Form):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Why it is being sent again (recorded with the new email).",
-    )
-
-
-# Personalisation keys holding links that act for the recipient (providers.password_reset,
-# returns.emails): never shown to staff.
-SECRET_LINKS = frozenset({"reset_url", "quick_url"})
-
-
-@admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):
-    list_display = [
-        "created_at",
-        "kind",
-        "scope",
-        "recipient",
-        "location",
-        "status",
-        "attempts",
-        "sent_at",
-    ]
-    list_filter = ["status", "kind", "scope"]
-    search_fields = ["recipient", "location__name", "location__cqc_id", "provider_reference"]
-    list_select_related = ["location"]
-    date_hierarchy = "created_at"
-    actions = ["resend"]
-    readonly_fields = [
-        *(f.name for f in OutboundEmail._meta.fields if f.name != "personalisation"),
-        "personalisation_shown",
-    ]
-    exclude = ["personalisation"]
-
-    @admin.display(description="personalisation")
-    def personalisation_shown(self, email: OutboundEmail) -> str:
-        """What the email was filled with, with its secrets withheld: a password reset link
-        or a signed quick-return link would let whoever reads this act as the recipient."""
-        shown = {
-            key: (
-                "(withheld: a secret link for the recipient only)" if key in SECRET_LINKS else value
-            )
-            for key, value in (email.personalisation or {}).items()
-        }
-        return format_html(
-            "<pre>{}</pre>", json.dumps(shown, indent=2, ensure_ascii=False, default=str)
-        )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False  # an email is a record of what was sent; it is resent, never edited
-
-    def has_resend_permission(self, request: HttpRequest) -> bool:
-        # Resending creates a new email: the desk holds "change" on emails for this alone.
-        opts = self.opts
-        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
-
-    @admin.action(description="Resend selected emails (asks for a reason)", permissions=["resend"])
-    def resend(
-        self, request: HttpRequest, queryset: QuerySet[OutboundEmail]
-    ) -> TemplateResponse | None:
-        if "apply" in request.POST:
-            form = ResendForm(request.POST)
-            if form.is_valid():
-                for email in queryset:
-                    outbox_resend(
-                        actor=request.user, email_id=email.pk, reason=form.cleaned_data["reason"]
-                    )
-                self.message_user(
-                    request, f"{queryset.count()} email(s) queued again.", messages.SUCCESS
-                )
-                return None
-        else:
-            form = ResendForm()
-        return TemplateResponse(
-            request,
-            "admin/providers/resend_emails.html",
-            {
-                **self.admin_site.each_context(request),
-                "emails": queryset,
-                "form": form,
-                "title": "Resend emails",
-            },
-        )

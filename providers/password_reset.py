@@ -1,6 +1,6 @@
 """Password reset by email, through the outbox.
 
-Django's password reset views, with the email queued as an OutboundEmail row (sent by the
+Django's password reset views, with the email queued in the outbox (providers.mail; sent by the
 worker, retried, visible to support) instead of sent during the request. The answer is the
 same whether or not an account has the address, and at most one email per account goes out
 in each ``RESET_EMAIL_EVERY`` (a button pressed ten times sends one).
@@ -22,7 +22,8 @@ from django.urls import reverse, reverse_lazy
 from capacity_tracker.lib import clock, rate_limit
 from capacity_tracker.lib.json_logs import security_event
 from providers.audit import audit_record
-from providers.models import OutboundEmail, User
+from providers.mail import AccountEmail, request_emails
+from providers.models import User
 
 KIND = "password_reset"
 RESET_EMAIL_EVERY = 5 * 60  # seconds
@@ -32,26 +33,28 @@ def password_reset_queue(*, user: User, uidb64: str, token: str) -> bool:
     """Queue the reset email for ``user``; False if one was queued in this interval already."""
     bucket = int(clock.now().timestamp()) // RESET_EMAIL_EVERY
     scope = f"reset-{user.pk}-{bucket}"
-    with transaction.atomic():
-        # Serialises two requests for the same account (there is no location to make the
-        # outbox's unique key bite, so the check and the insert must not interleave).
-        User.objects.select_for_update().filter(pk=user.pk).first()
-        if OutboundEmail.objects.filter(kind=KIND, scope=scope, recipient=user.email).exists():
-            return False
-        OutboundEmail.objects.create(
-            kind=KIND,
-            scope=scope,
-            recipient=user.email,
-            template=KIND,
-            personalisation={
-                "name": user.get_full_name(),
-                "reset_url": settings.SITE_URL
-                + reverse("password_reset_confirm", kwargs={"uidb64": uidb64, "token": token}),
-                "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
-                "support_email": settings.SUPPORT_EMAIL,
-            },
+    # The outbox's key (kind, scope, recipient) makes a second request in the interval a no-op.
+    return (
+        request_emails(
+            [
+                AccountEmail(
+                    kind=KIND,
+                    scope=scope,
+                    recipient=user.email,
+                    personalisation={
+                        "name": user.get_full_name(),
+                        "reset_url": settings.SITE_URL
+                        + reverse(
+                            "password_reset_confirm", kwargs={"uidb64": uidb64, "token": token}
+                        ),
+                        "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+                        "support_email": settings.SUPPORT_EMAIL,
+                    },
+                )
+            ]
         )
-    return True
+        == 1
+    )
 
 
 class OutboxPasswordResetForm(auth_forms.PasswordResetForm):

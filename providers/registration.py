@@ -19,7 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from providers.audit import audit_record
-from providers.models import Location, OutboundEmail, Provider, RegistrationStatus, Role, User
+from providers.mail import AccountEmail, request_emails
+from providers.models import Location, Provider, RegistrationStatus, Role, User
 from providers.validators import normalise_cqc_id, validate_no_control_characters
 
 
@@ -100,22 +101,20 @@ def _tell_owner(owner: User, location: Location) -> None:
     the form cannot be used to flood someone's inbox. Nothing the asker typed goes into it.
     """
     today = timezone.localdate()
-    OutboundEmail.objects.bulk_create(
+    request_emails(
         [
-            OutboundEmail(
+            AccountEmail(
                 kind="registration_existing",
                 scope=f"user-{owner.pk}-{today:%Y%m%d}",
-                location=location,
+                location_id=location.pk,
                 recipient=owner.email,
-                template="registration_existing",
                 personalisation={
                     "name": owner.get_full_name(),
                     "sign_in_url": settings.SITE_URL + reverse("login"),
                     "support_email": settings.SUPPORT_EMAIL,
                 },
             )
-        ],
-        ignore_conflicts=True,
+        ]
     )
     audit_record(
         actor=None,
@@ -130,14 +129,13 @@ def _tell_approvers(user: User, provider: Provider) -> None:
         provider=provider, is_provider_approver=True, approved_at__isnull=False, is_active=True
     )
     location = provider.locations.order_by("name").first()
-    OutboundEmail.objects.bulk_create(
+    request_emails(
         [
-            OutboundEmail(
+            AccountEmail(
                 kind="registration_pending",
                 scope=f"user-{user.pk}",
-                location=location,
+                location_id=location.pk if location else None,
                 recipient=approver.email,
-                template="registration_pending",
                 personalisation={
                     "name": approver.get_full_name(),
                     "applicant": user.get_full_name(),
@@ -148,6 +146,5 @@ def _tell_approvers(user: User, provider: Provider) -> None:
                 },
             )
             for approver in approvers
-        ],
-        ignore_conflicts=True,
+        ]
     )

@@ -26,14 +26,7 @@ from django.utils.html import format_html
 from capacity_tracker.lib import clock
 from enforcement.models import Breach, EnforcementCase, Letter
 from enforcement.transitions import OPEN_STATES
-from providers.models import (
-    CareType,
-    Location,
-    OutboundEmail,
-    RegistrationStatus,
-    Role,
-    User,
-)
+from providers.models import CareType, Location, RegistrationStatus, Role, User
 from returns.models import CollectionWindow, Return
 from returns.monitor import require_support_desk
 from returns.obligations import obligations, opening_day, owes, with_status_on
@@ -197,9 +190,8 @@ def overview(location_id: int, now: datetime.datetime) -> dict[str, Any]:
         .order_by("-created_at", "-pk")[:LETTERS_SHOWN]
     )
     emails = list(
-        OutboundEmail.objects.filter(location_id=location.pk)
-        .select_related("contact")
-        .order_by("-created_at", "-pk")[: EMAILS_SHOWN + 1]
+        # The outbox's rows by their relation: providers does not import notifications.
+        location.emails.select_related("contact").order_by("-created_at", "-pk")[: EMAILS_SHOWN + 1]
     )
     return {
         "location": location,
@@ -239,7 +231,7 @@ def overview_view(
         "title": f"Support overview: {location.name}",
         **data,
         "change_url": reverse("admin:providers_location_change", args=[location.pk]),
-        "emails_url": reverse("admin:providers_outboundemail_changelist")
+        "emails_url": reverse("admin:notifications_outboundmessage_changelist")
         + f"?location__id__exact={location.pk}",
         "monitor_url": reverse("admin:returns_collectionwindow_monitor"),
     }

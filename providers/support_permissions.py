@@ -47,8 +47,8 @@ SUPPORT_PERMISSIONS: tuple[str, ...] = (
     "providers.add_user",
     "providers.change_user",
     # Emails: read, and resend with a reason (the resend action asks for change).
-    "providers.view_outboundemail",
-    "providers.change_outboundemail",
+    "notifications.view_outboundmessage",
+    "notifications.change_outboundmessage",
     "providers.view_auditevent",
     "providers.view_cqcimport",
     # The collection: windows are overridden with a reason, campaign months ticked.
@@ -62,6 +62,10 @@ SUPPORT_PERMISSIONS: tuple[str, ...] = (
     "returns.view_return",
     "returns.view_returnversion",
     "returns.view_bulkupload",
+    # Soft warnings' thresholds are data the desk tunes (issue 15): view and change, no add
+    # or delete. Added by returns/0013_soft_warnings.
+    "returns.view_warningrule",
+    "returns.change_warningrule",
     # Enforcement: read-only for the desk (caseworkers work cases on their own pages), and
     # the fee table is read, not edited.
     "enforcement.view_windowsweep",

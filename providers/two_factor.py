@@ -48,7 +48,8 @@ from capacity_tracker.lib import clock
 from capacity_tracker.lib.json_logs import security_event
 from providers.access import role_of
 from providers.audit import audit_record
-from providers.models import OutboundEmail, Role, User
+from providers.mail import AccountEmail, request_emails
+from providers.models import Role, User
 
 STAFF_ROLES = frozenset(
     {Role.SUPPORT, Role.CASEWORKER, Role.ANALYST, Role.LOCAL_AUTHORITY, Role.DISCHARGE}
@@ -308,18 +309,21 @@ def two_factor_reset(*, actor: User, user_id: int, reason: str) -> int:
             reason=reason,
             data={"devices_removed": removed},
         )
-        OutboundEmail.objects.create(
-            kind="two_factor_reset",
-            scope=f"audit-{event.pk}",  # one email per reset
-            recipient=user.email,
-            template="two_factor_reset",
-            personalisation={
-                "name": user.get_full_name(),
-                "sign_in_url": settings.SITE_URL + reverse("login"),
-                "support_email": settings.SUPPORT_EMAIL,
-            },
-            created_by=actor,
-            reason=reason,
+        request_emails(
+            [
+                AccountEmail(
+                    kind="two_factor_reset",
+                    scope=f"audit-{event.pk}",  # one email per reset
+                    recipient=user.email,
+                    personalisation={
+                        "name": user.get_full_name(),
+                        "sign_in_url": settings.SITE_URL + reverse("login"),
+                        "support_email": settings.SUPPORT_EMAIL,
+                    },
+                    created_by_id=actor.pk,
+                    reason=reason,
+                )
+            ]
         )
     security_event("two_factor_reset", level=logging.WARNING, user_id=user.pk, by_user_id=actor.pk)
     return removed

@@ -15,8 +15,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from providers.models import Contact, Location, LocationStatusChange, OutboundEmail
-from providers.outbox import outbox_queue
+from notifications.models import OutboundMessage
+from notifications.outbox import QueuedMessage, outbox_insert
+from providers.models import Contact, Location, LocationStatusChange
 from providers.selectors import (
     ONBOARDING_LISTED_AFTER_DAYS,
     locations_without_users,
@@ -68,11 +69,11 @@ def _personalisation(
 
 def _emails_for(
     kind: str, window: CollectionWindow, locations: QuerySet[Location] | list[int]
-) -> list[OutboundEmail]:
+) -> list[QueuedMessage]:
     # Skip contacts already queued: the tick runs every few minutes through the window, and
     # building (and signing links for) 45,000 emails only for the insert to ignore them is
     # waste. One query for what is queued; the unique key still settles a race between ticks.
-    already = OutboundEmail.objects.filter(
+    already = OutboundMessage.objects.filter(
         kind=kind, scope=window.period_key, resend_of__isnull=True
     )
     if isinstance(locations, list):
@@ -87,11 +88,11 @@ def _emails_for(
         if (contact.location_id, contact.email) not in queued
     ]
     return [
-        OutboundEmail(
+        QueuedMessage(
             kind=kind,
             scope=window.period_key,
-            location=contact.location,
-            contact=contact,
+            location_id=contact.location_id,
+            contact_id=contact.pk,
             recipient=contact.email,
             template=kind,
             personalisation=_personalisation(window, contact, contact.location),
@@ -109,7 +110,7 @@ def queue_window_open(*, now: datetime.datetime) -> int:
     queued = 0
     for window in CollectionWindow.objects.filter(opens_at__lte=now, closes_at__gt=now):
         emails = _emails_for(WINDOW_OPEN, window, owing_locations(window).values("pk"))
-        queued += outbox_queue(emails, kind=WINDOW_OPEN, scope=window.period_key)
+        queued += outbox_insert(emails, now=timezone.now())
     return queued
 
 
@@ -174,7 +175,7 @@ def queue_reminders(*, now: datetime.datetime) -> int:
         done = _reminder_pass(window)
         if done is None or done.opens_at != window.opens_at:
             emails = _emails_for(REMINDER, window, locations_not_updated(window))
-            queued += outbox_queue(emails, kind=REMINDER, scope=window.period_key)
+            queued += outbox_insert(emails, now=timezone.now())
             ReminderPass.objects.update_or_create(
                 window=window, defaults={"opens_at": window.opens_at, "checked_at": started}
             )
@@ -185,7 +186,7 @@ def queue_reminders(*, now: datetime.datetime) -> int:
         behind = locations_not_updated(window, among={location for location, _ in changes})
         emails = _emails_for(REMINDER, window, behind) if behind else []
         if emails:
-            queued += outbox_queue(emails, kind=REMINDER, scope=window.period_key)
+            queued += outbox_insert(emails, now=timezone.now())
         # Move the watermark only once a change has settled (is older than the margin):
         # until then the ticks read the recent changes again, and write nothing.
         if min(when for _, when in changes) < started - REMINDER_SETTLE:
@@ -193,7 +194,7 @@ def queue_reminders(*, now: datetime.datetime) -> int:
     return queued
 
 
-def reminder_veto(email: OutboundEmail) -> str | None:
+def reminder_veto(email: OutboundMessage) -> str | None:
     """Just before a reminder goes: has the location updated since it was queued?"""
     window = CollectionWindow.objects.filter(
         period__year=int(email.scope[:4]), period__month=int(email.scope[5:7])
@@ -236,11 +237,11 @@ def queue_onboarding_chasers(*, today: datetime.date) -> int:
             "location"
         )
         emails = [
-            OutboundEmail(
+            QueuedMessage(
                 kind=kind,
                 scope="onboarding",
-                location=contact.location,
-                contact=contact,
+                location_id=contact.location_id,
+                contact_id=contact.pk,
                 recipient=contact.email,
                 template="onboarding_chaser",
                 personalisation={
@@ -254,5 +255,5 @@ def queue_onboarding_chasers(*, today: datetime.date) -> int:
             )
             for contact in contacts
         ]
-        queued += outbox_queue(emails, kind=kind, scope="onboarding")
+        queued += outbox_insert(emails, now=timezone.now())
     return queued

@@ -21,7 +21,7 @@ idempotency comes from the upload row (locked, saved once) rather than the uniqu
 ignores rows without a location.
 
 GOV.UK Notify: set ``NOTIFY_TEMPLATE_IDS["receipt"]`` and ``["receipt_csv"]`` to templates
-with the same text as templates/emails/receipt.txt and receipt_csv.txt. The personalisation is
+with the same text as notifications/templates/notifications/email/receipt.txt and receipt_csv.txt. The personalisation is
 strings, except ``figures``, a list ("Label: value"), which Notify shows as bullets; Notify's
 optional content can key on ``is_nil`` and ``has_figures`` ("yes"/"no").
 """
@@ -37,8 +37,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from providers.models import CareType, Contact, Location, OutboundEmail
-from providers.outbox import QueuedEmail, outbox_insert
+from notifications.models import OutboundMessage
+from notifications.outbox import QueuedMessage, outbox_insert
+from providers.models import CareType, Contact, Location
 from returns.deadlines import LONDON
 from returns.models import CollectionWindow, NilReason, ReturnKind, ReturnVersion
 from returns.validation import Dataset
@@ -166,7 +167,7 @@ def _execute(sql: str, *, recipient: str, params: list[object]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             sql.format(
-                outbox=OutboundEmail._meta.db_table,
+                outbox=OutboundMessage._meta.db_table,
                 contact=Contact._meta.db_table,
                 columns=_COLUMNS,
                 values=_VALUES.format(contact="c.id", recipient=recipient),
@@ -201,7 +202,7 @@ def queue_receipt(
         contact = submitter.contact
         if not contact.receipts:
             return 0
-        email = QueuedEmail(
+        email = QueuedMessage(
             kind=RECEIPT,
             scope=scope,
             recipient=contact.email,
@@ -217,7 +218,7 @@ def queue_receipt(
     if connection.vendor != "postgresql":  # the SQLite demo: the same rules, in Python
         return _queue_receipt_orm(values, scope=scope, location=location, person=person, now=now)
     common = [RECEIPT, scope, location.pk]
-    rest = [RECEIPT, json.dumps(values), OutboundEmail.Status.QUEUED, timezone.now(), now]
+    rest = [RECEIPT, json.dumps(values), OutboundMessage.Status.QUEUED, timezone.now(), now]
     if person:
         params = [*common, person, *rest, location.pk, person]
         return _execute(_TO_PERSON, recipient="%s", params=params)
@@ -243,7 +244,7 @@ def _queue_receipt_orm(
         pairs = [(c.email, c.pk) for c in (primary or contacts) if c.receipts]
     return outbox_insert(
         [
-            QueuedEmail(
+            QueuedMessage(
                 kind=RECEIPT,
                 scope=scope,
                 recipient=recipient,
@@ -282,7 +283,7 @@ def queue_csv_receipt(
         "upload_url": settings.SITE_URL + reverse("bulk:upload", args=[upload.pk]),
         "support_email": settings.SUPPORT_EMAIL,
     }
-    email = QueuedEmail(
+    email = QueuedMessage(
         kind=RECEIPT_CSV,
         scope=f"upload-{upload.pk}",
         recipient=user.email,

@@ -17,10 +17,11 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from providers.models import Contact, Location, OutboundEmail
+from notifications.models import OutboundMessage
+from providers.models import Contact, Location
 from returns.deadlines import LONDON
 from returns.emails import WINDOW_OPEN, queue_window_open
-from returns.models import CollectionWindow, ReturnVersion
+from returns.models import CollectionWindow, ReturnVersion, UsedEmailToken
 from returns.receipts import RECEIPT
 from returns.services import windows_ensure_ahead
 from returns.submission import Submitter, return_save
@@ -90,7 +91,7 @@ def emailed(db) -> Emailed:
         )
     december = CollectionWindow.objects.get(period=datetime.date(2026, 12, 1))
     assert queue_window_open(now=december.opens_at) == 1
-    email = OutboundEmail.objects.get(kind=WINDOW_OPEN, contact=contact)
+    email = OutboundMessage.objects.get(kind=WINDOW_OPEN, contact=contact)
     quick_url = urlsplit(email.personalisation["quick_url"])
     assert quick_url.path.startswith("/quick/")
     return Emailed(location, contact, december, quick_url.path)
@@ -128,7 +129,7 @@ def test_the_emailed_link_makes_a_nil_return_for_every_care_type_once(
     assert_accessible(page)
     # Opening the link (as a mail scanner would) saves nothing and does not use it up.
     assert not december_versions().exists()
-    assert not OutboundEmail.objects.filter(link_used_at__isnull=False).exists()
+    assert not UsedEmailToken.objects.exists()
 
     choice.get_by_label("Make a nil return", exact=True).check()
     page.get_by_role(
@@ -156,10 +157,10 @@ def test_the_emailed_link_makes_a_nil_return_for_every_care_type_once(
     expect(page.get_by_text("This link cannot be used again.")).to_be_visible()
     assert_accessible(page)
     # The window-open email carried the link; the contact's other emails are the receipts.
-    link_email = OutboundEmail.objects.exclude(kind=RECEIPT).get(contact=emailed.contact)
-    assert link_email.link_used_at == IN_WINDOW
+    assert OutboundMessage.objects.exclude(kind=RECEIPT).get(contact=emailed.contact)
+    assert UsedEmailToken.objects.get().used_at == IN_WINDOW
     # One receipt to the contact for each return the link saved (November's saves had theirs).
-    receipts = OutboundEmail.objects.filter(kind=RECEIPT, contact=emailed.contact)
+    receipts = OutboundMessage.objects.filter(kind=RECEIPT, contact=emailed.contact)
     references = {v.reference for v in versions}
     assert receipts.filter(scope__in=references).count() == len(references)
 

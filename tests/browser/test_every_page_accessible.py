@@ -29,7 +29,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import Page, expect
 
-from providers.models import OutboundEmail
+from notifications.models import OutboundMessage
 from returns.deadlines import LONDON
 from returns.emails import WINDOW_OPEN, queue_window_open
 from returns.models import CollectionWindow
@@ -269,7 +269,7 @@ def test_the_public_pages_and_a_provider_users_pages(audit: Audit, in_window, tm
     # The link in the window-open email.
     december = CollectionWindow.objects.get(period=datetime.date(2026, 12, 1))
     queue_window_open(now=december.opens_at)
-    email = OutboundEmail.objects.filter(kind=WINDOW_OPEN).first()
+    email = OutboundMessage.objects.filter(kind=WINDOW_OPEN).first()
     assert email is not None
     link = urlsplit(email.personalisation["quick_url"]).path
     audit.visit(link)

@@ -16,14 +16,8 @@ from django.db.models import Count
 
 from capacity_tracker import national_data
 from enforcement.models import Breach, EnforcementCase, Letter, WindowSweep
-from providers.models import (
-    Contact,
-    Location,
-    LocationStatusChange,
-    OutboundEmail,
-    Provider,
-    RegistrationStatus,
-)
+from notifications.models import OutboundMessage
+from providers.models import Contact, Location, LocationStatusChange, Provider, RegistrationStatus
 from returns.datasets import dataset_for
 from returns.models import CollectionWindow, Return, ReturnKind, ReturnVersion
 from returns.obligations import obligations
@@ -162,7 +156,7 @@ def test_enforcement_history_comes_from_the_real_sweep(seeded: str) -> None:
     assert Breach.objects.filter(cured_by__isnull=False).count() == late
     assert EnforcementCase.objects.exists() and Letter.objects.exists()
     # The letters' emails are history, not a queue a worker would send.
-    assert not OutboundEmail.objects.filter(status=OutboundEmail.Status.QUEUED).exists()
+    assert not OutboundMessage.objects.filter(status=OutboundMessage.Status.QUEUED).exists()
 
 
 def test_a_second_run_refuses_without_force(seeded: str) -> None:

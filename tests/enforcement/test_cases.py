@@ -13,7 +13,8 @@ from django.urls import reverse
 
 from enforcement.models import EnforcementCase, FeeBand, Letter
 from enforcement.sweep import sweep_due
-from providers.models import AuditEvent, OutboundEmail
+from notifications.models import OutboundMessage
+from providers.models import AuditEvent
 from returns.deadlines import LONDON, Period
 from returns.models import CollectionWindow
 from returns.services import windows_ensure
@@ -106,7 +107,7 @@ def test_the_whole_process_from_breach_to_payment(eligible_case):
         "January 2026",
     ):
         assert required in noi.body, required
-    assert OutboundEmail.objects.filter(
+    assert OutboundMessage.objects.filter(
         kind="letter_notice_of_intent", recipient="manager@quiet.example"
     ).exists()
 

@@ -21,8 +21,8 @@ from capacity_tracker.schedule import JOBS_BY_NAME
 from enforcement.letters import LETTER_EMAIL_TEMPLATE, write_pending_letters
 from enforcement.models import Breach, EnforcementCase, Letter
 from enforcement.sweep import sweep_due
-from providers.models import OutboundEmail
-from providers.outbox import outbox_send_due
+from notifications.models import OutboundMessage
+from notifications.outbox import outbox_send_due
 from returns.deadlines import LONDON, Period
 from returns.models import CollectionWindow
 from returns.services import windows_ensure
@@ -67,7 +67,7 @@ def test_the_sweep_owes_letters_and_writes_them_only_after_it_commits(
     assert letter.kind == "first_breach" and not letter.is_written
     assert letter.subject == letter.body == "" and letter.dated is None
     assert list(letter.breaches.all()) == list(Breach.objects.filter(provider=provider))
-    assert not OutboundEmail.objects.exists()
+    assert not OutboundMessage.objects.exists()
 
     callbacks[0]()  # the commit happened: the task runs (eagerly here, on the worker in life)
 
@@ -79,7 +79,7 @@ def test_the_sweep_owes_letters_and_writes_them_only_after_it_commits(
     )
     assert "Quiet House" in letter.body and letter.case.reference in letter.body
     assert "This is your first missed deadline" in letter.body
-    email = OutboundEmail.objects.get()
+    email = OutboundMessage.objects.get()
     assert (email.kind, email.scope, email.letter) == (
         "letter_first_breach",
         letter.reference,
@@ -105,7 +105,7 @@ def test_a_rolled_back_sweep_leaves_no_letter_no_email_and_queues_no_task(
     assert callbacks == []  # ...so nothing is queued for the worker
     assert not Letter.objects.exists()
     assert not Breach.objects.exists() and not EnforcementCase.objects.exists()
-    assert not OutboundEmail.objects.exists()
+    assert not OutboundMessage.objects.exists()
 
 
 def test_the_email_carries_the_stored_letter_when_it_is_sent(mailoutbox):
@@ -126,7 +126,7 @@ def test_the_email_carries_the_stored_letter_when_it_is_sent(mailoutbox):
 def test_an_email_queued_before_letters_were_stored_once_still_sends(mailoutbox):
     """Rows queued by the old sweep copied the subject and body: they send as they are."""
     location = LocationFactory()
-    OutboundEmail.objects.create(
+    OutboundMessage.objects.create(
         kind="letter_first_breach",
         scope="ENF-2601-OLD-B11",
         location=location,
@@ -151,14 +151,14 @@ def test_writing_twice_writes_and_queues_nothing_twice():
     sweep_due(now=after(january))
     assert write_pending_letters(now=after(january), batch_size=2) == 3
     written = {letter.pk: (letter.body, letter.written_at) for letter in Letter.objects.all()}
-    emails = set(OutboundEmail.objects.values_list("pk", flat=True))
+    emails = set(OutboundMessage.objects.values_list("pk", flat=True))
     assert len(emails) == 6
     later = after(january, 30)
     assert write_pending_letters(now=later) == 0
     assert {letter.pk: (letter.body, letter.written_at) for letter in Letter.objects.all()} == (
         written
     )
-    assert set(OutboundEmail.objects.values_list("pk", flat=True)) == emails
+    assert set(OutboundMessage.objects.values_list("pk", flat=True)) == emails
 
 
 def test_the_scheduled_job_writes_letters_a_lost_task_left_behind(
@@ -176,7 +176,7 @@ def test_the_scheduled_job_writes_letters_a_lost_task_left_behind(
     # Dated the day it was written and sent, not the day the sweep owed it.
     assert letter.dated == next_day.astimezone(LONDON).date() != after(january).date()
     assert letter.written_at == next_day
-    assert OutboundEmail.objects.get().letter == letter
+    assert OutboundMessage.objects.get().letter == letter
 
 
 def test_writing_letters_costs_the_same_queries_for_3_or_30_cases(django_assert_max_num_queries):
@@ -245,7 +245,7 @@ def test_two_writers_never_write_the_same_letter():
         thread.join()
     assert write_pending_letters(now=after(january)) == 1
     assert write_pending_letters(now=after(january)) == 0
-    assert OutboundEmail.objects.count() == 3
-    assert sorted(OutboundEmail.objects.values_list("letter_id", flat=True)) == sorted(
+    assert OutboundMessage.objects.count() == 3
+    assert sorted(OutboundMessage.objects.values_list("letter_id", flat=True)) == sorted(
         Letter.objects.values_list("pk", flat=True)
     )

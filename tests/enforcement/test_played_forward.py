@@ -18,7 +18,7 @@ from django.db.models import Count
 from enforcement import services
 from enforcement.models import Breach, EnforcementCase, Letter, LetterBreach
 from enforcement.services import CaseActionRefused
-from providers.models import OutboundEmail
+from notifications.models import OutboundMessage
 from returns.deadlines import LONDON
 from tests.factories import CaseworkerFactory, ContactFactory, LocationFactory, ProviderFactory
 
@@ -77,7 +77,7 @@ def test_a_provider_that_never_returns_is_penalised_again_for_new_months():
     assert b1.kind == "first_breach" and b1.dated == datetime.date(2026, 12, 20)
     assert "20 December 2026" in b1.body and "This is your first missed deadline" in b1.body
     assert cited_periods(b1) == ["2026-12"]
-    assert OutboundEmail.objects.filter(kind="letter_first_breach", scope=b1.reference).exists()
+    assert OutboundMessage.objects.filter(kind="letter_first_breach", scope=b1.reference).exists()
 
     play_month(2027, 1)
     first.refresh_from_db()
@@ -343,4 +343,4 @@ def test_a_catch_up_sweep_sends_one_letter_covering_every_window_it_missed():
     assert letter.dated == datetime.date(2027, 2, 20)
     assert cited_periods(letter) == ["2026-12", "2027-01", "2027-02"]
     assert "December 2026, January 2027 and February 2027" in letter.subject
-    assert OutboundEmail.objects.filter(scope=letter.reference).count() == 1
+    assert OutboundMessage.objects.filter(scope=letter.reference).count() == 1

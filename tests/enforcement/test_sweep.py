@@ -9,7 +9,7 @@ import pytest
 from enforcement.letters import write_pending_letters
 from enforcement.models import Breach, CaseEvent, EnforcementCase, Letter, WindowSweep
 from enforcement.sweep import cure_breaches, sweep_due
-from providers.models import OutboundEmail
+from notifications.models import OutboundMessage
 from returns.deadlines import Period
 from returns.models import CollectionWindow
 from returns.services import windows_ensure
@@ -126,7 +126,8 @@ def test_first_then_second_breach_with_letters_through_the_outbox(provider_world
     )
     assert "Home" in first.body and "offer" not in first.subject
     assert (
-        OutboundEmail.objects.filter(kind="letter_first_breach", scope=first.reference).count() == 1
+        OutboundMessage.objects.filter(kind="letter_first_breach", scope=first.reference).count()
+        == 1
     )
     sweep_due(now=after(february))
     write_pending_letters(now=after(february))
@@ -134,7 +135,7 @@ def test_first_then_second_breach_with_letters_through_the_outbox(provider_world
     assert case.state == "second_breach"
     second = Letter.objects.get(kind="second_breach")
     assert second.subject.startswith("Second missed deadline") and "February 2026" in second.body
-    assert OutboundEmail.objects.get(kind="letter_second_breach").letter == second
+    assert OutboundMessage.objects.get(kind="letter_second_breach").letter == second
     assert list(case.events.values_list("action", flat=True)) == [
         "opened_first_breach",
         "second_breach",

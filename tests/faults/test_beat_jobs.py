@@ -30,7 +30,7 @@ from django.db import connection
 from django.utils import timezone
 
 from enforcement.models import Breach, EnforcementCase, Letter
-from providers.models import OutboundEmail
+from notifications.models import OutboundMessage
 from returns.deadlines import LONDON, Period
 from returns.models import CollectionWindow
 from returns.services import windows_ensure
@@ -78,15 +78,15 @@ def handed_over(mail_dir: Path) -> Counter[str]:
 
 
 def recipients(kind: str) -> Counter[str]:
-    return Counter(OutboundEmail.objects.filter(kind=kind).values_list("recipient", flat=True))
+    return Counter(OutboundMessage.objects.filter(kind=kind).values_list("recipient", flat=True))
 
 
 def assert_every_email_sent_once(mail_dir: Path) -> None:
     handed = handed_over(mail_dir)
     assert [ref for ref, times in handed.items() if times > 1] == []
-    rows = OutboundEmail.objects.filter(status__in=["sending", "queued", "failed"])
+    rows = OutboundMessage.objects.filter(status__in=["sending", "queued", "failed"])
     assert list(rows.values_list("kind", "recipient", "status")) == []
-    sent = {f"outbox-{pk}" for pk in OutboundEmail.objects.values_list("pk", flat=True)}
+    sent = {f"outbox-{pk}" for pk in OutboundMessage.objects.values_list("pk", flat=True)}
     assert set(handed) == sent
 
 
@@ -181,7 +181,7 @@ def test_the_jobs_run_twice_at_once_and_late_do_everything_once():
             ]
             assert recipients("reminder_48h").total() == 3  # none after the window closed
             assert_every_email_sent_once(mail_dir)
-            letter_emails = OutboundEmail.objects.filter(kind__startswith="letter_")
+            letter_emails = OutboundMessage.objects.filter(kind__startswith="letter_")
             assert letter_emails.count() >= 2
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -30,8 +30,8 @@ from celery import Celery
 from django.db import connection
 from django.utils import timezone
 
-from providers.models import OutboundEmail
-from providers.outbox import STUCK_AFTER, STUCK_MESSAGE, outbox_release_stuck
+from notifications.models import OutboundMessage
+from notifications.outbox import STUCK_AFTER, STUCK_MESSAGE, outbox_release_stuck
 from tests.factories import LocationFactory
 from tests.faults.processes import (
     Process,
@@ -119,8 +119,8 @@ def database_url() -> str:
 
 def queue_emails(count: int) -> list[int]:
     location = LocationFactory()
-    rows = OutboundEmail.objects.bulk_create(
-        OutboundEmail(
+    rows = OutboundMessage.objects.bulk_create(
+        OutboundMessage(
             kind="onboarding_chaser",
             scope="onboarding",
             location=location,
@@ -134,7 +134,7 @@ def queue_emails(count: int) -> list[int]:
 
 
 def by_status() -> Counter[str]:
-    return Counter(OutboundEmail.objects.values_list("status", flat=True))
+    return Counter(OutboundMessage.objects.values_list("status", flat=True))
 
 
 def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice():
@@ -173,10 +173,10 @@ def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice():
 
             in_flight = sink.references[-1]
             assert len(sink.references) == HOLD_AT
-            stranded = OutboundEmail.objects.filter(status="sending", attempted_at__isnull=True)
+            stranded = OutboundMessage.objects.filter(status="sending", attempted_at__isnull=True)
             assert stranded.exists(), "the kill should leave part of a claim never attempted"
             stranded_ids = set(stranded.values_list("id", flat=True))
-            attempted = OutboundEmail.objects.filter(status="sending", attempted_at__isnull=False)
+            attempted = OutboundMessage.objects.filter(status="sending", attempted_at__isnull=False)
             assert [f"outbox-{pk}" for pk in attempted.values_list("id", flat=True)] == [in_flight]
 
             time.sleep(1.1)  # the stranded claim is now older than EMAIL_CLAIM_REQUEUE_SECONDS
@@ -200,15 +200,15 @@ def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice():
     assert set(handed) == {f"outbox-{pk}" for pk in ids}  # and everything went
     assert {f"outbox-{pk}" for pk in stranded_ids} <= set(sink.references[HOLD_AT:])
     assert set(
-        OutboundEmail.objects.filter(id__in=stranded_ids).values_list("status", flat=True)
+        OutboundMessage.objects.filter(id__in=stranded_ids).values_list("status", flat=True)
     ) == {"sent"}
     # The message in flight at the kill is still "sending": it may have gone. Once it is older
     # than STUCK_AFTER it is failed for a person to check, never sent again.
     held_pk = int(in_flight.removeprefix("outbox-"))
-    assert OutboundEmail.objects.get(pk=held_pk).status == "sending"
+    assert OutboundMessage.objects.get(pk=held_pk).status == "sending"
     later = timezone.now() + STUCK_AFTER + datetime.timedelta(minutes=1)
     assert outbox_release_stuck(now=later) == 1
-    held = OutboundEmail.objects.get(pk=held_pk)
+    held = OutboundMessage.objects.get(pk=held_pk)
     assert held.status == "failed" and held.last_error == STUCK_MESSAGE
     assert by_status() == {"sent": EMAILS - 1, "failed": 1}
-    assert set(OutboundEmail.objects.values_list("attempts", flat=True)) == {1}
+    assert set(OutboundMessage.objects.values_list("attempts", flat=True)) == {1}

@@ -14,9 +14,10 @@ from django.forms import modelform_factory
 from django.urls import reverse
 from django.utils import timezone
 
-from capacity_tracker.lib import mail_gateway
-from providers.models import Contact, OutboundEmail, User
-from providers.outbox import outbox_send_due
+from notifications import gateway as mail_gateway
+from notifications.models import OutboundMessage
+from notifications.outbox import outbox_send_due
+from providers.models import Contact, User
 from providers.validators import (
     has_control_characters,
     strip_control_characters,
@@ -92,7 +93,7 @@ def test_registration_refuses_a_name_with_a_line_break(client, location, field, 
     assert response.status_code == 400
     assert "Enter a name without line breaks" in response.content.decode()
     assert not User.objects.filter(email="jo.bloggs@home.example").exists()
-    assert not OutboundEmail.objects.exists()
+    assert not OutboundMessage.objects.exists()
 
 
 # --- Contacts -------------------------------------------------------------------------------
@@ -175,8 +176,8 @@ def test_a_subject_is_one_line_even_from_a_stored_name_with_line_breaks():
     assert body.startswith("Dear Approver,")
 
 
-def outbox_row(location, recipient: str, applicant: str = "Jo Bloggs") -> OutboundEmail:
-    return OutboundEmail.objects.create(
+def outbox_row(location, recipient: str, applicant: str = "Jo Bloggs") -> OutboundMessage:
+    return OutboundMessage.objects.create(
         kind="registration_pending",
         scope=f"user-{recipient[:20]}",
         location=location,
@@ -201,7 +202,7 @@ def test_one_email_that_cannot_be_built_fails_alone_and_the_batch_still_sends(lo
     last = outbox_row(location, "last@example.org")
     report = outbox_send_due(now=timezone.now())
     assert (report.sent, report.failed) == (3, 1)
-    statuses = dict(OutboundEmail.objects.values_list("pk", "status"))
+    statuses = dict(OutboundMessage.objects.values_list("pk", "status"))
     assert statuses == {first.pk: "sent", bad.pk: "failed", carriage.pk: "sent", last.pk: "sent"}
     bad.refresh_from_db()
     assert "BadHeaderError" in bad.last_error and "could not be built" in bad.last_error
@@ -225,7 +226,7 @@ def test_an_unexpected_error_in_one_email_does_not_stop_the_rest(location, monke
     monkeypatch.setattr(mail_gateway, "send", send)
     report = outbox_send_due(now=timezone.now())
     assert (report.sent, report.failed) == (2, 1)
-    failed = OutboundEmail.objects.get(pk=rows[1].pk)
+    failed = OutboundMessage.objects.get(pk=rows[1].pk)
     assert failed.status == "failed"
     assert "RuntimeError: renderer fell over" in failed.last_error
     assert len(mail.outbox) == 2

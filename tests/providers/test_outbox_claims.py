@@ -15,9 +15,9 @@ from collections import Counter
 import pytest
 from django.core.mail.backends.base import BaseEmailBackend
 
-from capacity_tracker.lib import send_limit
-from providers.models import OutboundEmail
-from providers.outbox import (
+from notifications import send_limit
+from notifications.models import OutboundMessage
+from notifications.outbox import (
     CLAIM_BATCH,
     SKIPPED,
     STUCK_AFTER,
@@ -61,8 +61,8 @@ def unlimited() -> send_limit.LocalSendLimit:
 
 def queue(count: int) -> list[int]:
     location = LocationFactory()
-    emails = OutboundEmail.objects.bulk_create(
-        OutboundEmail(
+    emails = OutboundMessage.objects.bulk_create(
+        OutboundMessage(
             kind="onboarding_chaser",
             scope="onboarding",
             location=location,
@@ -77,7 +77,7 @@ def queue(count: int) -> list[int]:
 
 
 def statuses() -> Counter[str]:
-    return Counter(OutboundEmail.objects.values_list("status", flat=True))
+    return Counter(OutboundMessage.objects.values_list("status", flat=True))
 
 
 pytestmark = pytest.mark.django_db
@@ -99,7 +99,7 @@ def test_claimed_rows_never_attempted_return_to_the_queue_and_are_sent_once(hand
     assert Counter(handed_over) == Counter(f"outbox-{pk}" for pk in ids)
     assert statuses() == {"sent": 3}
     # Requeueing gave back the dead run's attempt: each went once, on its first real attempt.
-    assert set(OutboundEmail.objects.values_list("attempts", flat=True)) == {1}
+    assert set(OutboundMessage.objects.values_list("attempts", flat=True)) == {1}
 
     later = outbox_send_due(now=NOW + STUCK_AFTER * 2, limit=unlimited())
     assert later.sent == 0 and len(handed_over) == 3
@@ -111,16 +111,16 @@ def test_rows_attempted_but_never_finished_are_failed_never_resent(handed_over):
     outbox_claim(now=NOW, claimed_at=claimed_at)
     # The worker handed the first one to the gateway and was killed before recording how it went.
     assert outbox_send_one(ids[0], now=NOW, claimed_at=claimed_at) == "sent"
-    OutboundEmail.objects.filter(pk=ids[0]).update(status="sending", sent_at=None)
+    OutboundMessage.objects.filter(pk=ids[0]).update(status="sending", sent_at=None)
     handed_over.clear()
 
     after_requeue = outbox_send_due(now=NOW + requeue_after() + SECOND, limit=unlimited())
     assert after_requeue.sent == 2  # the two never attempted
     assert f"outbox-{ids[0]}" not in handed_over
-    assert OutboundEmail.objects.get(pk=ids[0]).status == "sending"  # may still be in flight
+    assert OutboundMessage.objects.get(pk=ids[0]).status == "sending"  # may still be in flight
 
     assert outbox_release_stuck(now=NOW + STUCK_AFTER + SECOND) == 1
-    stuck = OutboundEmail.objects.get(pk=ids[0])
+    stuck = OutboundMessage.objects.get(pk=ids[0])
     assert stuck.status == "failed" and stuck.last_error == STUCK_MESSAGE
     assert outbox_send_due(now=NOW + STUCK_AFTER * 3, limit=unlimited()).sent == 0
     assert f"outbox-{ids[0]}" not in handed_over
@@ -149,7 +149,7 @@ def test_a_row_is_marked_attempted_only_once_whoever_holds_it(handed_over):
     (pk,) = queue(1)
     outbox_claim(now=NOW)
     assert outbox_send_one(pk, now=NOW) == "sent"
-    OutboundEmail.objects.filter(pk=pk).update(status="sending")  # as if not yet finished
+    OutboundMessage.objects.filter(pk=pk).update(status="sending")  # as if not yet finished
     assert outbox_send_one(pk, now=NOW) == SKIPPED
     assert handed_over == [f"outbox-{pk}"]
 

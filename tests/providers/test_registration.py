@@ -7,8 +7,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from capacity_tracker.lib import mail_gateway
-from providers.models import AuditEvent, OutboundEmail, User
+from notifications import gateway as mail_gateway
+from notifications.models import OutboundMessage
+from providers.models import AuditEvent, User
 from tests.conftest import client_for
 from tests.factories import ProviderUserFactory
 
@@ -34,7 +35,7 @@ def test_a_request_creates_an_unapproved_account_and_tells_the_approvers(client,
     assert "Request sent" in response.content.decode()
     user = User.objects.get(email="jo.bloggs@home.example")
     assert (user.role, user.provider, user.approved_at) == ("provider", location.provider, None)
-    email = OutboundEmail.objects.get(kind="registration_pending")
+    email = OutboundMessage.objects.get(kind="registration_pending")
     assert email.recipient == approver.email
     assert email.personalisation["applicant"] == "Jo Bloggs"
     assert AuditEvent.objects.filter(action="providers.user.registered").exists()
@@ -85,7 +86,7 @@ def test_an_existing_email_gets_the_same_answer_and_its_owner_is_told(client, lo
     ProviderUserFactory(provider=location.provider, is_provider_approver=True)
     fresh = client.post(reverse("providers:register"), form(location))
     owner = User.objects.get(email="jo.bloggs@home.example")
-    OutboundEmail.objects.all().delete()
+    OutboundMessage.objects.all().delete()
     again = client.post(
         reverse("providers:register"),
         form(location, email=" JO.BLOGGS@home.example", first_name="Someone", last_name="Else"),
@@ -97,7 +98,7 @@ def test_an_existing_email_gets_the_same_answer_and_its_owner_is_told(client, lo
     assert User.objects.filter(email__iexact="jo.bloggs@home.example").count() == 1
     # The approvers hear nothing; the owner is told, once however often it is tried.
     client.post(reverse("providers:register"), form(location, email="jo.bloggs@home.example"))
-    email = OutboundEmail.objects.get()
+    email = OutboundMessage.objects.get()
     assert (email.kind, email.recipient) == ("registration_existing", owner.email)
     assert "Someone" not in str(email.personalisation)  # nothing the asker typed goes in it
     subject, body = mail_gateway.render(email.template, email.personalisation)
@@ -123,7 +124,7 @@ def test_an_existing_email_with_a_bad_provider_id_is_refused_as_anyone_would_be(
     response = client.post(reverse("providers:register"), form(location, provider_id="1-999999999"))
     assert response.status_code == 400
     assert "We cannot find a provider with that CQC provider ID" in response.content.decode()
-    assert not OutboundEmail.objects.exists()
+    assert not OutboundMessage.objects.exists()
 
 
 def test_signed_in_people_are_sent_home(location):

@@ -18,9 +18,9 @@ from django.conf import settings as django_settings
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 
-from capacity_tracker.lib import send_limit
-from providers.models import OutboundEmail
-from providers.outbox import RUN_FOR, STUCK_AFTER, outbox_claim, outbox_send_due
+from notifications import send_limit
+from notifications.models import OutboundMessage
+from notifications.outbox import RUN_FOR, STUCK_AFTER, outbox_claim, outbox_send_due
 from tests.factories import LocationFactory, ProviderFactory
 
 NOW = datetime.datetime(2026, 12, 8, 9, 0, tzinfo=datetime.UTC)
@@ -62,8 +62,8 @@ def redis_limit(*, limit: int, window: float) -> send_limit.RedisSendLimit:
 def queue(count: int, *, providers: int = 2) -> list[int]:
     """Queued emails about locations of two providers."""
     locations = [LocationFactory(provider=ProviderFactory()) for _ in range(providers)]
-    emails = OutboundEmail.objects.bulk_create(
-        OutboundEmail(
+    emails = OutboundMessage.objects.bulk_create(
+        OutboundMessage(
             kind="onboarding_chaser",
             scope="onboarding",
             location=location,
@@ -193,8 +193,8 @@ def test_overlapping_runs_share_the_limit_and_send_every_row_exactly_once(record
     assert per_row == Counter(f"outbox-{pk}" for pk in ids)  # every row once, none twice
     assert sum(report.sent for report in reports) == 12
     assert sum(1 for report in reports if report.sent) >= 2  # the runs really overlapped
-    assert set(OutboundEmail.objects.values_list("status", flat=True)) == {"sent"}
-    assert set(OutboundEmail.objects.values_list("attempts", flat=True)) == {1}
+    assert set(OutboundMessage.objects.values_list("status", flat=True)) == {"sent"}
+    assert set(OutboundMessage.objects.values_list("attempts", flat=True)) == {1}
     # 12 messages at 4 a second: the first 4 at once, the last 4 no sooner than 2s later.
     assert time.time() - started >= 2 * window - 0.05
     # The gateway is reached a moment after a slot is taken, so allow that moment of jitter.
@@ -239,7 +239,7 @@ def test_rows_a_run_claimed_but_never_sent_go_back_to_the_queue(recording):
     ids = queue(4)
     report = outbox_send_due(now=NOW, limit=Stingy(2, limit=16))  # claims all four at once
     assert report.sent == 2 and len(recording.sent) == 2
-    unsent = OutboundEmail.objects.filter(pk__in=ids, status="queued")
+    unsent = OutboundMessage.objects.filter(pk__in=ids, status="queued")
     assert len(unsent) == 2
     assert all(email.attempts == 0 and email.claimed_at is None for email in unsent)
     # The next run sends them as if nothing had happened.
@@ -251,13 +251,13 @@ def test_rows_a_run_claimed_but_never_sent_go_back_to_the_queue(recording):
 def test_a_crashed_runs_claims_are_failed_after_the_timeout_not_sent_again(recording):
     queue(3)
     outbox_claim(now=NOW)  # a run that died holding its claims, each handed to the gateway
-    OutboundEmail.objects.update(attempted_at=NOW)
+    OutboundMessage.objects.update(attempted_at=NOW)
     young = outbox_send_due(now=NOW + STUCK_AFTER - datetime.timedelta(minutes=1))
     assert young.stuck == 0 and young.sent == 0
     old = outbox_send_due(now=NOW + STUCK_AFTER + datetime.timedelta(minutes=1))
     assert old.stuck == 3 and old.sent == 0
     assert recording.sent == []
-    assert set(OutboundEmail.objects.values_list("status", flat=True)) == {"failed"}
+    assert set(OutboundMessage.objects.values_list("status", flat=True)) == {"failed"}
 
 
 @pytest.mark.django_db
@@ -265,7 +265,7 @@ def test_a_long_run_stamps_each_claim_with_the_time_it_was_made(recording, monke
     """A run that began minutes ago must not leave claims that another run takes for dead."""
     queue(3)
     elapsed = [0.0]
-    monkeypatch.setattr("providers.outbox.time.monotonic", lambda: elapsed[0])
+    monkeypatch.setattr("notifications.outbox.time.monotonic", lambda: elapsed[0])
     real_send = RecordingBackend.send_messages
 
     def slow_send(self, messages):  # type: ignore[no-untyped-def]
@@ -275,7 +275,7 @@ def test_a_long_run_stamps_each_claim_with_the_time_it_was_made(recording, monke
     monkeypatch.setattr(RecordingBackend, "send_messages", slow_send)
     # A limit of 4 claims one row at a time.
     outbox_send_due(now=NOW, limit=send_limit.LocalSendLimit(limit=4, window=0.01))
-    stamps = sorted(OutboundEmail.objects.values_list("claimed_at", flat=True))
+    stamps = sorted(OutboundMessage.objects.values_list("claimed_at", flat=True))
     minutes = datetime.timedelta(minutes=1)
     assert stamps == [NOW, NOW + 2 * minutes, NOW + 4 * minutes]
 
@@ -284,7 +284,7 @@ def test_a_long_run_stamps_each_claim_with_the_time_it_was_made(recording, monke
 def test_a_run_stops_claiming_after_its_time_and_leaves_the_rest_queued(recording, monkeypatch):
     queue(3)
     elapsed = [0.0]
-    monkeypatch.setattr("providers.outbox.time.monotonic", lambda: elapsed[0])
+    monkeypatch.setattr("notifications.outbox.time.monotonic", lambda: elapsed[0])
     real_send = RecordingBackend.send_messages
 
     def slow_send(self, messages):  # type: ignore[no-untyped-def]
@@ -294,4 +294,4 @@ def test_a_run_stops_claiming_after_its_time_and_leaves_the_rest_queued(recordin
     monkeypatch.setattr(RecordingBackend, "send_messages", slow_send)
     report = outbox_send_due(now=NOW, limit=send_limit.LocalSendLimit(limit=4, window=0.01))
     assert report.sent == 1
-    assert OutboundEmail.objects.filter(status="queued", attempts=0).count() == 2
+    assert OutboundMessage.objects.filter(status="queued", attempts=0).count() == 2

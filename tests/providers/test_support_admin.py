@@ -16,7 +16,8 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from django.urls import NoReverseMatch, reverse
 
-from providers.models import AuditEvent, Contact, OutboundEmail, Role, User
+from notifications.models import OutboundMessage
+from providers.models import AuditEvent, Contact, Role, User
 from providers.services import UserAccess, user_change_access
 from providers.support_permissions import (
     SUPPORT_GROUP_NAME,
@@ -50,7 +51,7 @@ DESK_MODELS = {
     ("providers", "location"),
     ("providers", "contact"),
     ("providers", "user"),
-    ("providers", "outboundemail"),
+    ("notifications", "outboundmessage"),
     ("providers", "auditevent"),
     ("providers", "cqcimport"),
     ("returns", "collectionwindow"),
@@ -86,7 +87,7 @@ def desk_world() -> dict[str, Any]:
     provider_user = ProviderUserFactory(provider=location.provider)
     AuditEventFactory(target_id=str(location.pk))
     CqcImportFactory()
-    OutboundEmail.objects.create(
+    OutboundMessage.objects.create(
         kind="window_open",
         scope="2026-12",
         location=location,
@@ -128,8 +129,9 @@ def test_nothing_dangerous_is_in_the_declared_list():
     assert not {n for n in names if n.startswith("auth.")}  # no group or permission editing
     assert "providers.delete_user" not in names
     assert not {n for n in names if n.startswith("enforcement.") and ".view_" not in n}
-    for history in ("auditevent", "outboundemail", "locationstatuschange", "location"):
+    for history in ("auditevent", "locationstatuschange", "location"):
         assert f"providers.delete_{history}" not in names
+    assert not {n for n in names if n.startswith("notifications.delete_")}
     assert not {n for n in names if n.startswith("returns.delete_")}
 
 
@@ -219,9 +221,11 @@ def test_forbidden_actions_answer_403(support, desk_world):
     assert (
         client.get(reverse("admin:providers_auditevent_delete", args=[event.pk])).status_code == 403
     )
-    email = OutboundEmail.objects.get()
+    email = OutboundMessage.objects.get()
     assert (
-        client.get(reverse("admin:providers_outboundemail_delete", args=[email.pk])).status_code
+        client.get(
+            reverse("admin:notifications_outboundmessage_delete", args=[email.pk])
+        ).status_code
         == 403
     )
     location = desk_world["location"]
@@ -562,7 +566,7 @@ def test_correcting_a_locations_details_in_admin_is_audited_with_its_reason(supp
 def test_support_staff_never_see_the_secret_link_in_an_email(support):
     """A password reset link (or a signed quick-return link) in the outbox would let whoever
     reads it act as the recipient; the desk sees the rest of the email's details."""
-    email = OutboundEmail.objects.create(
+    email = OutboundMessage.objects.create(
         kind="password_reset",
         scope="reset-test",
         recipient="someone@example.org",
@@ -573,7 +577,9 @@ def test_support_staff_never_see_the_secret_link_in_an_email(support):
             "quick_url": "https://x.example/quick/signed-456/",
         },
     )
-    page = client_for(support).get(reverse("admin:providers_outboundemail_change", args=[email.pk]))
+    page = client_for(support).get(
+        reverse("admin:notifications_outboundmessage_change", args=[email.pk])
+    )
     assert page.status_code == 200
     body = page.content.decode()
     assert "Someone Else" in body

@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from enforcement.models import Breach, EnforcementCase, FeeScheme, Letter
-from providers.models import OutboundEmail
+from notifications.models import OutboundMessage
 from providers.support_desk import overview
 from returns.deadlines import Period
 from returns.models import BulkUpload, CollectionWindow
@@ -126,7 +126,7 @@ def test_contacts_users_emails_and_enforcement(world):
     pending = ProviderUserFactory(provider=provider, approved_at=None, last_name="Pending")
     ProviderUserFactory()  # another provider's
     for n in range(3):
-        OutboundEmail.objects.create(
+        OutboundMessage.objects.create(
             kind="reminder",
             scope=f"2026-0{n + 5}",
             location=b,
@@ -134,7 +134,7 @@ def test_contacts_users_emails_and_enforcement(world):
             template="emails/reminder.txt",
             status="sent",
         )
-    OutboundEmail.objects.create(
+    OutboundMessage.objects.create(
         kind="reminder",
         scope="2026-07",
         location=world.loc["A"],
@@ -215,7 +215,7 @@ def test_overview_queries_do_not_grow_with_history(django_assert_max_num_queries
         save(busy, "care_home", window, answers=GOOD_CARE_HOME)  # two saves a month
         if window.period.month <= 3:
             ContactFactory(location=busy)
-        OutboundEmail.objects.create(
+        OutboundMessage.objects.create(
             kind="reminder",
             scope=window.period_key,
             location=busy,
@@ -301,7 +301,7 @@ def _users(n: int) -> None:
 
 def _emails(n: int) -> None:
     for _ in range(n):
-        OutboundEmail.objects.create(
+        OutboundMessage.objects.create(
             kind="reminder",
             scope="2026-07",
             location=LocationFactory(),
@@ -393,7 +393,7 @@ CHANGELISTS: dict[str, tuple[str, Callable[[int], object]]] = {
     "providers": ("providers_provider", lambda n: [ProviderFactory() for _ in range(n)]),
     "contacts": ("providers_contact", _contacts),
     "users": ("providers_user", _users),
-    "emails": ("providers_outboundemail", _emails),
+    "emails": ("notifications_outboundmessage", _emails),
     "audit events": ("providers_auditevent", _audit_events),
     "windows": ("returns_collectionwindow", _windows),
     "returns": ("returns_return", _returns),

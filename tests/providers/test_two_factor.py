@@ -21,8 +21,9 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from capacity_tracker.lib.json_logs import SECURITY_LOGGER
+from notifications.models import OutboundMessage
 from providers import two_factor
-from providers.models import AuditEvent, LocalAuthority, OutboundEmail, Role, User
+from providers.models import AuditEvent, LocalAuthority, Role, User
 from tests.conftest import client_for
 from tests.factories import (
     TEST_PASSWORD,
@@ -331,8 +332,8 @@ def test_support_resets_someones_second_factor_with_a_reason():
     assert event.actor == support and event.target_id == str(caseworker.pk)
     assert event.reason == "Lost phone; checked identity by a call back"
     assert event.data == {"devices_removed": 2}
-    email = OutboundEmail.objects.get(kind="two_factor_reset")
-    assert email.recipient == caseworker.email and email.status == OutboundEmail.Status.QUEUED
+    email = OutboundMessage.objects.get(kind="two_factor_reset")
+    assert email.recipient == caseworker.email and email.status == OutboundMessage.Status.QUEUED
     assert email.created_by == support and email.reason == event.reason
 
     # The caseworker must set up again at the next sign-in.
@@ -383,12 +384,12 @@ def test_password_reset_is_queued_in_the_outbox_and_answers_the_same_for_unknown
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"] == reverse("password_reset_done")
     assert mailoutbox == []  # queued, not sent in the request
-    email = OutboundEmail.objects.get(kind="password_reset")
+    email = OutboundMessage.objects.get(kind="password_reset")
     assert email.recipient == "jo@example.org" and email.template == "password_reset"
-    assert OutboundEmail.objects.count() == 1
+    assert OutboundMessage.objects.count() == 1
     # Pressing the button again straight away queues nothing more.
     client.post(reverse("password_reset"), {"email": "jo@example.org"})
-    assert OutboundEmail.objects.count() == 1
+    assert OutboundMessage.objects.count() == 1
 
     link = email.personalisation["reset_url"]
     path = link.split("://", 1)[1].split("/", 1)[1]
@@ -409,7 +410,7 @@ def test_password_reset_is_queued_in_the_outbox_and_answers_the_same_for_unknown
 
 
 def test_the_reset_email_renders_with_the_link():
-    from capacity_tracker.lib import mail_gateway
+    from notifications import gateway as mail_gateway
 
     subject, body = mail_gateway.render(
         "password_reset",

@@ -16,8 +16,8 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from providers.models import OutboundEmail
-from returns import email_link_views
+from notifications.models import OutboundMessage
+from returns import link_saves
 from returns.email_links import claim_digest, make_token, read_token
 from returns.models import CollectionWindow, ReturnVersion, UsedEmailToken
 from returns.services import windows_ensure_ahead
@@ -55,7 +55,7 @@ def nil_versions() -> int:
 
 @pytest.mark.django_db
 def test_a_link_with_no_email_row_is_used_once(client, link, in_window):
-    assert not OutboundEmail.objects.exists()
+    assert not OutboundMessage.objects.exists()
     first = client.post(link, NIL)
     assert first.status_code == 200
     assert nil_versions() == 1
@@ -72,7 +72,7 @@ def test_a_link_with_no_email_row_is_used_once(client, link, in_window):
 def test_a_second_use_that_slips_past_the_first_check_is_still_refused(client, link, in_window):
     client.post(link, NIL)
     # As if the second request read "not used" just before the first one committed.
-    with mock.patch("returns.email_link_views._link_used", return_value=False):
+    with mock.patch("returns.link_saves.link_used", return_value=False):
         again = client.post(link, NIL)
     assert again.status_code == 410
     assert "This link has already been used" in again.content.decode()
@@ -84,7 +84,7 @@ def test_a_second_use_that_slips_past_the_first_check_is_still_refused(client, l
 def test_two_uses_at_the_same_moment_save_once(link, in_window):
     # Both requests pass the "already used?" check together, then race to save.
     both_checked = threading.Barrier(2, timeout=20)
-    real_check = email_link_views._link_used
+    real_check = link_saves.link_used
 
     def check_then_wait(*args):  # type: ignore[no-untyped-def]
         result = real_check(*args)
@@ -99,7 +99,7 @@ def test_two_uses_at_the_same_moment_save_once(link, in_window):
         finally:
             connection.close()
 
-    with mock.patch("returns.email_link_views._link_used", side_effect=check_then_wait):
+    with mock.patch("returns.link_saves.link_used", side_effect=check_then_wait):
         threads = [threading.Thread(target=use) for _ in range(2)]
         for thread in threads:
             thread.start()

@@ -14,9 +14,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from capacity_tracker.lib import mail_gateway
-from providers.models import AuditEvent, OutboundEmail
-from providers.outbox import backoff, outbox_claim, outbox_resend, outbox_send_due
+from notifications import gateway as mail_gateway
+from notifications.models import OutboundMessage
+from notifications.outbox import backoff, outbox_claim, outbox_resend, outbox_send_due
+from providers.models import AuditEvent
 from providers.selectors import ONBOARDING_LISTED_AFTER_DAYS, onboarding_overdue
 from returns.email_links import make_token
 from returns.emails import (
@@ -25,7 +26,7 @@ from returns.emails import (
     queue_reminders,
     queue_window_open,
 )
-from returns.models import CollectionWindow, ReturnVersion
+from returns.models import CollectionWindow, ReturnVersion, UsedEmailToken
 from returns.services import windows_ensure_ahead
 from returns.submission import Submitter, return_save
 from tests.conftest import client_for
@@ -79,7 +80,7 @@ def december() -> CollectionWindow:
 
 
 def recipients(kind: str) -> set[str]:
-    return set(OutboundEmail.objects.filter(kind=kind).values_list("recipient", flat=True))
+    return set(OutboundMessage.objects.filter(kind=kind).values_list("recipient", flat=True))
 
 
 # --- Window open -----------------------------------------------------------------------------
@@ -92,7 +93,7 @@ def test_window_open_queues_one_email_per_contact_of_owing_locations(world):
         "oak.deputy@example.org",
         "elm@example.org",
     }
-    email = OutboundEmail.objects.get(recipient="oak.manager@example.org")
+    email = OutboundMessage.objects.get(recipient="oak.manager@example.org")
     assert email.scope == "2026-12"
     assert email.personalisation["last_day"] == "Monday 14 December 2026"
     assert email.personalisation["update_url"].endswith(
@@ -112,7 +113,7 @@ def test_running_twice_queues_and_sends_once(world):
     outbox_send_due(now=now)
     outbox_send_due(now=now)
     assert len(mail.outbox) == 3
-    assert OutboundEmail.objects.filter(status="sent").count() == 3
+    assert OutboundMessage.objects.filter(status="sent").count() == 3
 
 
 def test_a_run_three_days_late_still_sends_the_open_emails_once(world):
@@ -124,7 +125,7 @@ def test_a_run_three_days_late_still_sends_the_open_emails_once(world):
         "send_emails",
     ]  # the sweep's letters are tested elsewhere
     call_command("run_scheduled", "--now", late.isoformat(), *only, stdout=io.StringIO())
-    assert OutboundEmail.objects.filter(kind="window_open").count() == 3
+    assert OutboundMessage.objects.filter(kind="window_open").count() == 3
     assert len(mail.outbox) == 3
 
 
@@ -139,7 +140,7 @@ def test_open_instant_follows_london_time_across_the_end_of_summer_time(world):
     assert queue_window_open(now=datetime.datetime(2026, 10, 7, 23, 5, tzinfo=UTC)) == 3
     assert queue_window_open(now=datetime.datetime(2026, 11, 7, 23, 5, tzinfo=UTC)) == 0
     assert queue_window_open(now=datetime.datetime(2026, 11, 8, 0, 5, tzinfo=UTC)) == 3
-    assert set(OutboundEmail.objects.values_list("scope", flat=True)) == {"2026-10", "2026-11"}
+    assert set(OutboundMessage.objects.values_list("scope", flat=True)) == {"2026-10", "2026-11"}
 
 
 def test_queueing_is_a_constant_number_of_queries(provider, django_assert_max_num_queries):
@@ -148,7 +149,7 @@ def test_queueing_is_a_constant_number_of_queries(provider, django_assert_max_nu
     now = DEC_OPEN + datetime.timedelta(minutes=5)
     with django_assert_max_num_queries(8) as few:
         queue_window_open(now=now)
-    OutboundEmail.objects.all().delete()
+    OutboundMessage.objects.all().delete()
     for _ in range(40):
         ContactFactory(location=LocationFactory(provider=provider))
     with django_assert_max_num_queries(8) as many:
@@ -203,7 +204,7 @@ def test_a_location_that_updates_after_queueing_is_not_reminded(world, provider)
     assert report.cancelled == 2  # both Oak Lodge contacts
     reminded = {m.to[0] for m in mail.outbox if not m.subject.startswith("Return saved")}
     assert reminded == {"elm@example.org"}  # (the save's own receipt went too)
-    cancelled = OutboundEmail.objects.filter(status="cancelled").first()
+    cancelled = OutboundMessage.objects.filter(status="cancelled").first()
     assert "updated its return after the reminder was queued" in cancelled.last_error
 
 
@@ -219,9 +220,9 @@ def test_an_update_saved_after_the_window_does_not_stop_the_reminder(world, prov
 
 def test_the_unique_key_refuses_a_second_identical_email(world):
     queue_window_open(now=DEC_OPEN)
-    original = OutboundEmail.objects.first()
+    original = OutboundMessage.objects.first()
     with pytest.raises(IntegrityError), transaction.atomic():
-        OutboundEmail.objects.create(
+        OutboundMessage.objects.create(
             kind=original.kind,
             scope=original.scope,
             location=original.location,
@@ -236,7 +237,7 @@ def test_two_claims_never_take_the_same_row(world):
     second = outbox_claim(now=DEC_OPEN, limit=5)
     assert len(first) == 2 and len(second) == 1
     assert not set(first) & set(second)
-    assert OutboundEmail.objects.filter(status="sending", attempts=1).count() == 3
+    assert OutboundMessage.objects.filter(status="sending", attempts=1).count() == 3
 
 
 def test_temporary_failures_retry_with_backoff_then_send(world, settings):
@@ -245,7 +246,7 @@ def test_temporary_failures_retry_with_backoff_then_send(world, settings):
     queue_window_open(now=DEC_OPEN)
     report = outbox_send_due(now=DEC_OPEN)
     assert report.retrying == 3 and report.sent == 0
-    email = OutboundEmail.objects.get(recipient="elm@example.org")
+    email = OutboundMessage.objects.get(recipient="elm@example.org")
     assert email.status == "queued"
     assert email.next_attempt_at == DEC_OPEN + backoff(1)
     assert "refused the connection" in email.last_error
@@ -253,7 +254,7 @@ def test_temporary_failures_retry_with_backoff_then_send(world, settings):
     FlakyBackend.failures = 0
     later = DEC_OPEN + datetime.timedelta(minutes=2)
     assert outbox_send_due(now=later).sent == 3
-    assert OutboundEmail.objects.get(recipient="elm@example.org").attempts == 2
+    assert OutboundMessage.objects.get(recipient="elm@example.org").attempts == 2
 
 
 def test_gives_up_after_the_bound_with_a_recorded_reason(world, settings):
@@ -266,7 +267,7 @@ def test_gives_up_after_the_bound_with_a_recorded_reason(world, settings):
         outbox_send_due(now=now)
         now += datetime.timedelta(hours=7)
     FlakyBackend.failures = 0
-    email = OutboundEmail.objects.get(recipient="elm@example.org")
+    email = OutboundMessage.objects.get(recipient="elm@example.org")
     assert email.status == "failed"
     assert email.attempts == 3
     assert email.last_error.startswith("Gave up after 3 attempts")
@@ -275,11 +276,11 @@ def test_gives_up_after_the_bound_with_a_recorded_reason(world, settings):
 def test_a_row_left_sending_by_a_dead_worker_is_failed_not_resent(world):
     queue_window_open(now=DEC_OPEN)
     outbox_claim(now=DEC_OPEN)
-    OutboundEmail.objects.update(attempted_at=DEC_OPEN)  # each was handed to the gateway
+    OutboundMessage.objects.update(attempted_at=DEC_OPEN)  # each was handed to the gateway
     report = outbox_send_due(now=DEC_OPEN + datetime.timedelta(minutes=20))
     assert report.stuck == 3 and report.sent == 0
     assert len(mail.outbox) == 0
-    assert "may or may not have gone" in OutboundEmail.objects.first().last_error
+    assert "may or may not have gone" in OutboundMessage.objects.first().last_error
 
 
 def test_backoff_grows_and_is_bounded():
@@ -361,7 +362,8 @@ def test_notify_without_a_template_id_is_a_permanent_failure_recorded_on_the_row
     queue_window_open(now=DEC_OPEN)
     assert outbox_send_due(now=DEC_OPEN).failed == 3
     assert (
-        "No Notify template ID is set for 'window_open'" in OutboundEmail.objects.first().last_error
+        "No Notify template ID is set for 'window_open'"
+        in OutboundMessage.objects.first().last_error
     )
 
 
@@ -373,7 +375,7 @@ def test_outbox_sends_through_notify_end_to_end(world, settings):
         queue_window_open(now=DEC_OPEN)
         assert outbox_send_due(now=DEC_OPEN).sent == 3
     assert len(notify.requests) == 3
-    assert set(OutboundEmail.objects.values_list("provider_reference", flat=True)) == {
+    assert set(OutboundMessage.objects.values_list("provider_reference", flat=True)) == {
         "notify-1",
         "notify-2",
         "notify-3",
@@ -426,7 +428,7 @@ def test_following_the_link_changes_nothing(client, world, previous_november, fr
         assert response.status_code == 200
     assert "Nothing has changed since our last return" in response.content.decode()
     assert ReturnVersion.objects.count() == 1
-    assert not OutboundEmail.objects.filter(link_used_at__isnull=False).exists()
+    assert not UsedEmailToken.objects.exists()
 
 
 def test_the_button_saves_unchanged_with_source_email_link_and_uses_the_link(
@@ -523,7 +525,7 @@ def test_onboarding_chasers_at_30_60_90_days_and_listing_at_100(db):
     for location in (registered, fresh, thirty, sixty, overdue):
         ContactFactory(location=location, is_primary=True)
     assert queue_onboarding_chasers(today=today) == 2
-    kinds = dict(OutboundEmail.objects.values_list("location_id", "kind"))
+    kinds = dict(OutboundMessage.objects.values_list("location_id", "kind"))
     assert kinds == {thirty.pk: "onboarding_30", sixty.pk: "onboarding_60"}
     assert queue_onboarding_chasers(today=today) == 0
     assert list(onboarding_overdue(today=today)) == [overdue]
@@ -558,13 +560,13 @@ def test_run_scheduled_refuses_a_bad_or_naive_instant(bad):
 def test_support_staff_resend_an_email_with_a_reason(world):
     support = SupportUserFactory()  # a plain support officer, not a superuser
     queue_window_open(now=DEC_OPEN)
-    email = OutboundEmail.objects.get(recipient="elm@example.org")
+    email = OutboundMessage.objects.get(recipient="elm@example.org")
     client = client_for(support)
     listing = client.get(
-        reverse("admin:providers_outboundemail_changelist"), {"status__exact": "queued"}
+        reverse("admin:notifications_outboundmessage_changelist"), {"status__exact": "queued"}
     )
     assert listing.status_code == 200 and "elm@example.org" in listing.content.decode()
-    url = reverse("admin:providers_outboundemail_changelist")
+    url = reverse("admin:notifications_outboundmessage_changelist")
     ask = client.post(url, {"action": "resend", "_selected_action": [email.pk]})
     assert "Resend" in ask.content.decode()
     client.post(
@@ -576,7 +578,7 @@ def test_support_staff_resend_an_email_with_a_reason(world):
             "reason": "Bounced: new address",
         },
     )
-    copy = OutboundEmail.objects.get(resend_of=email)
+    copy = OutboundMessage.objects.get(resend_of=email)
     assert copy.reason == "Bounced: new address" and copy.created_by == support
     assert AuditEvent.objects.get(action="providers.email.resent").actor == support
     with pytest.raises(ValueError, match="reason"):

@@ -19,9 +19,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from api.models import ApiKeyKind
-from capacity_tracker.lib import mail_gateway
-from providers.models import Contact, OutboundEmail
-from providers.outbox import outbox_send_due
+from notifications import gateway as mail_gateway
+from notifications.models import OutboundMessage
+from notifications.outbox import outbox_send_due
+from providers.models import Contact
 from returns.deadlines import LONDON
 from returns.email_links import make_token
 from returns.models import CollectionWindow, ReturnVersion
@@ -57,8 +58,8 @@ def december() -> CollectionWindow:
     return CollectionWindow.objects.get(period=datetime.date(2026, 12, 1))
 
 
-def receipts(kind: str = RECEIPT) -> list[OutboundEmail]:
-    return list(OutboundEmail.objects.filter(kind=kind).order_by("pk"))
+def receipts(kind: str = RECEIPT) -> list[OutboundMessage]:
+    return list(OutboundMessage.objects.filter(kind=kind).order_by("pk"))
 
 
 def portal_save(client: Client, location) -> None:
@@ -257,7 +258,9 @@ def test_a_portal_user_who_is_a_contact_with_receipts_on_gets_one_linked_to_the_
 
 
 def outbox_statements(captured: CaptureQueriesContext) -> list[str]:
-    return [q["sql"] for q in captured.captured_queries if "providers_outboundemail" in q["sql"]]
+    return [
+        q["sql"] for q in captured.captured_queries if "notifications_outboundmessage" in q["sql"]
+    ]
 
 
 @pytest.mark.parametrize("receipts_on", [True, False])
@@ -294,7 +297,7 @@ def test_the_receipt_is_sent_once(provider_user, location):
         f"Return saved for {location.name}: December 2026, reference {version.reference}"
     )
     assert "Beds occupied or used: 35" in message.body and "saved on time" in message.body
-    assert receipts()[0].status == OutboundEmail.Status.SENT
+    assert receipts()[0].status == OutboundMessage.Status.SENT
 
 
 def receipts_box(page: str) -> str:

@@ -13,7 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from providers.models import Contact, Location, LocationStatusChange, OutboundEmail
+from notifications.models import OutboundMessage
+from providers.models import Contact, Location, LocationStatusChange
 from returns.emails import REMINDER, REMINDER_SETTLE, queue_reminders
 from returns.models import CollectionWindow, ReminderPass
 from returns.services import windows_ensure_ahead
@@ -52,7 +53,7 @@ def owing(provider, count: int) -> list[Location]:
 
 
 def reminded() -> set[str]:
-    return set(OutboundEmail.objects.filter(kind=REMINDER).values_list("recipient", flat=True))
+    return set(OutboundMessage.objects.filter(kind=REMINDER).values_list("recipient", flat=True))
 
 
 def settle() -> None:
@@ -94,7 +95,7 @@ def test_a_second_tick_in_the_window_writes_nothing_in_a_few_queries(
     with django_assert_max_num_queries(2) as ctx:
         assert queue_reminders(now=IN_REMINDER + datetime.timedelta(minutes=30)) == 0
     assert writes(ctx) == []
-    assert OutboundEmail.objects.filter(kind=REMINDER).count() == count
+    assert OutboundMessage.objects.filter(kind=REMINDER).count() == count
 
 
 def test_a_contact_added_after_the_pass_gets_its_reminder_on_the_next_tick(provider):

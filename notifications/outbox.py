@@ -40,13 +40,15 @@ from django.db.models import F
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.utils import timezone
 
-from capacity_tracker.lib import mail_gateway, send_limit
+from notifications import gateway as mail_gateway
+from notifications import send_limit
+from notifications.models import OutboundMessage
 from providers.audit import audit_record
-from providers.models import OutboundEmail, User
+from providers.models import User
 
 logger = logging.getLogger(__name__)
 
-Status = OutboundEmail.Status
+Status = OutboundMessage.Status
 # Small, so that a worker killed mid-batch leaves few rows claimed (they are requeued after
 # EMAIL_CLAIM_REQUEUE_SECONDS) and a batch never waits long for send-limit slots.
 CLAIM_BATCH = 20
@@ -56,7 +58,7 @@ STUCK_AFTER = datetime.timedelta(minutes=15)
 RUN_FOR = datetime.timedelta(minutes=5)
 # A veto looks at a claimed email just before it goes and may return a reason not to send it
 # (for example: the location has updated since the reminder was queued).
-Veto = Callable[[OutboundEmail], str | None]
+Veto = Callable[[OutboundMessage], str | None]
 # Errors in building one message (a line break in a header, a broken template or a value the
 # template cannot use): sending it again will not help, and it must not hold up the others.
 BUILD_ERRORS: tuple[type[Exception], ...] = (
@@ -74,17 +76,10 @@ def backoff(attempts: int) -> datetime.timedelta:
     return min(datetime.timedelta(minutes=2 ** max(attempts - 1, 0)), datetime.timedelta(hours=6))
 
 
-def outbox_queue(emails: Iterable[OutboundEmail], *, kind: str, scope: str) -> int:
-    """Insert the emails that are not already queued; return how many were new."""
-    existing = OutboundEmail.objects.filter(kind=kind, scope=scope, resend_of__isnull=True)
-    before = existing.count()
-    OutboundEmail.objects.bulk_create(list(emails), batch_size=2000, ignore_conflicts=True)
-    return existing.count() - before
-
-
 @dataclass(frozen=True)
-class QueuedEmail:
-    """An email to queue with ``outbox_insert``: the columns a caller chooses."""
+class QueuedMessage:
+    """A message to queue with ``outbox_insert``, the one way into the outbox: the columns a
+    caller chooses. ``created_by_id`` and ``reason`` are for a message a person asked for."""
 
     kind: str
     scope: str
@@ -94,37 +89,41 @@ class QueuedEmail:
     location_id: int | None = None
     contact_id: int | None = None
     letter_id: int | None = None
+    created_by_id: int | None = None
+    reason: str = ""
 
 
 # Thousands of rows in one statement, from arrays, skipping any the unique key already has
 # (the same as bulk_create(ignore_conflicts=True) without building a model per row).
 _INSERT_SQL = """
 INSERT INTO {table} (kind, scope, location_id, contact_id, recipient, template, personalisation,
-                     letter_id, status, attempts, next_attempt_at, last_error,
-                     provider_reference, created_at, reason)
+                     letter_id, created_by_id, reason, status, attempts, next_attempt_at,
+                     last_error, provider_reference, created_at)
 SELECT e.kind, e.scope, e.location_id, e.contact_id, e.recipient, e.template, e.personalisation,
-       e.letter_id, %s, 0, %s, '', '', %s, ''
+       e.letter_id, e.created_by_id, e.reason, %s, 0, %s, '', '', %s
 FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::text[], %s::text[],
-            %s::jsonb[], %s::bigint[]) WITH ORDINALITY
+            %s::jsonb[], %s::bigint[], %s::bigint[], %s::text[]) WITH ORDINALITY
      AS e(kind, scope, location_id, contact_id, recipient, template, personalisation, letter_id,
-          ord)
+          created_by_id, reason, ord)
 ORDER BY e.ord
 ON CONFLICT DO NOTHING
 """
 
 
-def outbox_insert(emails: Iterable[QueuedEmail], *, now: datetime.datetime) -> int:
+def outbox_insert(emails: Iterable[QueuedMessage], *, now: datetime.datetime) -> int:
     """Queue the emails not already queued, in one statement; return how many were new.
     Due at once (``next_attempt_at`` is the real time, as for a row made by the model)."""
     emails = list(emails)
     if not emails:
         return 0
-    if connection.vendor != "postgresql":  # the SQLite demo
-        rows = [OutboundEmail(**vars(e), created_at=now) for e in emails]
-        return len(OutboundEmail.objects.bulk_create(rows, ignore_conflicts=True))
+    if connection.vendor != "postgresql":  # the SQLite demo: one writer, so a count is exact
+        before = OutboundMessage.objects.count()
+        rows = [OutboundMessage(**vars(e), created_at=now) for e in emails]
+        OutboundMessage.objects.bulk_create(rows, ignore_conflicts=True)
+        return OutboundMessage.objects.count() - before
     with connection.cursor() as cursor:
         cursor.execute(
-            _INSERT_SQL.format(table=OutboundEmail._meta.db_table),
+            _INSERT_SQL.format(table=OutboundMessage._meta.db_table),
             [
                 Status.QUEUED,
                 timezone.now(),
@@ -137,6 +136,8 @@ def outbox_insert(emails: Iterable[QueuedEmail], *, now: datetime.datetime) -> i
                 [e.template for e in emails],
                 [json.dumps(e.personalisation) for e in emails],
                 [e.letter_id for e in emails],
+                [e.created_by_id for e in emails],
+                [e.reason for e in emails],
             ],
         )
         return cursor.rowcount
@@ -151,12 +152,12 @@ def outbox_claim(
     """Take up to ``limit`` due rows for this run alone, marking them "sending"."""
     with transaction.atomic():
         ids = list(
-            OutboundEmail.objects.select_for_update(skip_locked=True)
+            OutboundMessage.objects.select_for_update(skip_locked=True)
             .filter(status=Status.QUEUED, next_attempt_at__lte=now)
             .order_by("next_attempt_at", "id")
             .values_list("id", flat=True)[:limit]
         )
-        OutboundEmail.objects.filter(id__in=ids).update(
+        OutboundMessage.objects.filter(id__in=ids).update(
             status=Status.SENDING, claimed_at=claimed_at or now, attempts=F("attempts") + 1
         )
     return ids
@@ -166,7 +167,7 @@ def outbox_unclaim(email_ids: Iterable[int], *, claimed_at: datetime.datetime) -
     """Put claimed rows that never reached the gateway back in the queue, as if untouched:
     only rows still held by this claim and never attempted (a row another run requeued and
     claimed again is that run's now)."""
-    return OutboundEmail.objects.filter(
+    return OutboundMessage.objects.filter(
         id__in=list(email_ids),
         status=Status.SENDING,
         claimed_at=claimed_at,
@@ -191,7 +192,7 @@ def _mark_attempted(
     look never attempted and be sent again. ``claimed_at`` None (a caller outside a run)
     skips the claim check; the other conditions still let only one caller through.
     """
-    rows = OutboundEmail.objects.filter(
+    rows = OutboundMessage.objects.filter(
         pk=email_id, status=Status.SENDING, attempted_at__isnull=True
     )
     if claimed_at is not None:
@@ -199,7 +200,7 @@ def _mark_attempted(
     return rows.update(attempted_at=at) == 1
 
 
-def personalisation(email: OutboundEmail) -> dict[str, object]:
+def personalisation(email: OutboundMessage) -> dict[str, object]:
     """What the template is filled with. An email that carries a stored letter takes its
     subject and body from the letter (loaded with the email, no extra query); older rows that
     copied them into ``personalisation`` send as they are."""
@@ -229,7 +230,9 @@ def _finish(email_id: int, **fields: object) -> bool:
             # is marked "may or may not have gone" for support staff. Nothing is sent twice.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        changed = OutboundEmail.objects.filter(pk=email_id, status=Status.SENDING).update(**fields)
+        changed = OutboundMessage.objects.filter(pk=email_id, status=Status.SENDING).update(
+            **fields
+        )
     if changed != 1:
         logger.warning("email %s was not in 'sending' when finishing it", email_id)
     return changed == 1
@@ -251,7 +254,7 @@ def outbox_send_one(
 ) -> str:
     """Send one claimed email. ``claimed_at`` is the stamp of the caller's claim and ``at``
     the time to record as the attempt (default ``now``)."""
-    email = OutboundEmail.objects.select_related("location", "letter").get(pk=email_id)
+    email = OutboundMessage.objects.select_related("location", "letter").get(pk=email_id)
     if email.status != Status.SENDING:  # another run requeued it and may have sent it
         return SKIPPED
     veto = (vetoes or {}).get(email.kind)
@@ -416,22 +419,22 @@ STUCK_MESSAGE = (
 def outbox_release_stuck(*, now: datetime.datetime) -> int:
     """Requeue rows claimed long ago but never attempted (they cannot have gone); fail rows
     attempted long ago but never finished (they may have). Returns how many were failed."""
-    requeued = OutboundEmail.objects.filter(
+    requeued = OutboundMessage.objects.filter(
         status=Status.SENDING, attempted_at__isnull=True, claimed_at__lt=now - requeue_after()
     ).update(status=Status.QUEUED, claimed_at=None, attempts=F("attempts") - 1)
     if requeued:
         logger.warning("%s claimed emails were never attempted: back in the queue", requeued)
-    return OutboundEmail.objects.filter(
+    return OutboundMessage.objects.filter(
         status=Status.SENDING, attempted_at__lt=now - STUCK_AFTER
     ).update(status=Status.FAILED, last_error=STUCK_MESSAGE)
 
 
-def outbox_resend(*, actor: User, email_id: int, reason: str) -> OutboundEmail:
+def outbox_resend(*, actor: User, email_id: int, reason: str) -> OutboundMessage:
     if not reason.strip():
         raise ValueError("Give a reason for resending the email.")
     with transaction.atomic():
-        original = OutboundEmail.objects.select_for_update().get(pk=email_id)
-        copy = OutboundEmail.objects.create(
+        original = OutboundMessage.objects.select_for_update().get(pk=email_id)
+        copy = OutboundMessage.objects.create(
             kind=original.kind,
             scope=original.scope,
             location=original.location,

@@ -1,9 +1,9 @@
 """The one way out for email: Django's mail backend (console, file or SMTP from EMAIL_URL)
-or GOV.UK Notify when NOTIFY_API_KEY is set. Imports no app.
+or GOV.UK Notify when NOTIFY_API_KEY is set. Imports no app, not even its own models.
 
 Callers pass a template name, the recipient and the personalisation. With Notify the template
 lives in Notify (its ID comes from settings); otherwise the text comes from
-templates/emails/<name>.txt, whose first line is the subject.
+notifications/templates/notifications/email/<name>.txt, whose first line is the subject.
 
 Errors are sorted into temporary (try again later: timeouts, 429, 5xx) and permanent (a bad
 address, a missing template): the outbox retries the first and gives up on the second.
@@ -62,7 +62,7 @@ def render(template: str, personalisation: dict[str, Any]) -> tuple[str, str]:
         else value
         for key, value in personalisation.items()
     }
-    text = render_to_string(f"emails/{template}.txt", values).strip()
+    text = render_to_string(f"notifications/email/{template}.txt", values).strip()
     # A line break inside a value would otherwise end the subject early and push the rest of
     # the value into the top of the body.
     subject, _, body = text.partition("\n")
