@@ -1,4 +1,6 @@
-"""Public pages about the collection, and (later) the provider portal."""
+"""Public pages about the collection: the start page and the calendar of collection windows.
+
+The provider portal is in returns/portal.py and bulk update in returns/bulk/."""
 
 from __future__ import annotations
 

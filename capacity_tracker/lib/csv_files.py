@@ -99,7 +99,8 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
 def count_lines(data: bytes) -> int:
     """Lines as the csv module ends them: "\r\n", "\n" or a lone "\r" (Excel for Mac's old
     "CSV (Macintosh)"). Counting only "\n" made a 9,727-row file of "\r" endings one line.
-    A line break inside a quoted cell counts too, so this is at most one more than the rows."""
+    A line break inside a quoted cell counts too, so this is never fewer than the rows (one
+    more for the header), and more than them when a cell has line breaks in it."""
     lines = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
     return lines + (1 if data and not data.endswith((b"\n", b"\r")) else 0)
 
@@ -111,7 +112,12 @@ def normalise_header(name: str) -> str:
 def read_csv(
     data: bytes, *, max_rows: int | None = None, max_columns: int | None = None
 ) -> DecodedCsv:
-    """Decode and split a CSV file. Blank lines are skipped; row numbers count the header as 1.
+    """Decode and split a CSV file. Blank lines are skipped, but still counted.
+
+    Each row is numbered as a spreadsheet shows it: by record, not by line, so a quoted cell
+    with a line break in it is still one row, and the rows after it keep their numbers. The
+    file's first line is row 1 (the header, in a file from the template), the first data row
+    row 2, and a blank line is a row of its own, as it is when the file is opened in Excel.
 
     ``max_columns`` refuses a row wider than that (empty cells at its end aside, which a
     spreadsheet writes for a formatted column far to the right): a 5 MB file of one-character
@@ -123,15 +129,17 @@ def read_csv(
         reader = csv.reader(io.StringIO(text, newline=""), strict=True)
         header: list[str] | None = None
         rows: list[tuple[int, list[str]]] = []
-        for cells in reader:
+        # ``reader.line_num`` counts physical lines, so it runs ahead of the spreadsheet's row
+        # numbers after a cell with a line break: number the records themselves.
+        for number, cells in enumerate(reader, start=1):
             if max_columns is not None and len(cells) > max_columns:
-                _refuse_wide_row(cells, max_columns, reader.line_num)
+                _refuse_wide_row(cells, max_columns, number)
             if not any(cell.strip() for cell in cells):
                 continue
             if header is None:
                 header = [cell.strip() for cell in cells]
                 continue
-            rows.append((reader.line_num, cells))
+            rows.append((number, cells))
             if max_rows is not None and len(rows) > max_rows:
                 raise CsvFileError(
                     f"The file has more than {max_rows:,} rows. Split it and try again."
@@ -143,14 +151,14 @@ def read_csv(
     return DecodedCsv(encoding=encoding, header=header, rows=rows)
 
 
-def _refuse_wide_row(cells: list[str], max_columns: int, line: int) -> None:
+def _refuse_wide_row(cells: list[str], max_columns: int, row: int) -> None:
     """Drop the empty cells at the end of a row; raise if it is still too wide."""
     end = len(cells)
     while end > max_columns and not cells[end - 1].strip():
         end -= 1
     if end > max_columns:
         raise CsvFileError(
-            f"Row {line} has more than {max_columns:,} columns. Remove the columns that are "
+            f"Row {row} has more than {max_columns:,} columns. Remove the columns that are "
             "not in the template and try again."
         )
     del cells[end:]
