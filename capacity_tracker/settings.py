@@ -278,13 +278,21 @@ if not _email_url:
     )
 globals().update(environ.Env.email_url_config(_email_url))
 # GOV.UK Notify: used instead of EMAIL_URL when a key is set. Template IDs as JSON, e.g.
-# NOTIFY_TEMPLATE_IDS={"window_open": "uuid", "reminder_48h": "uuid", ...}
+# NOTIFY_TEMPLATE_IDS={"window_open": "uuid", "reminder_48h": "uuid", ...}; text messages'
+# templates are "<name>_sms" ("window_open_sms", "reminder_48h_sms").
 NOTIFY_API_KEY = env.str("NOTIFY_API_KEY", default="")
 NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
 NOTIFY_TEMPLATE_IDS: dict[str, str] = env.json("NOTIFY_TEMPLATE_IDS", default={})
 # Notify's limit is 3,000 a minute per service; stay well below it.
 EMAIL_MAX_PER_MINUTE = strict_int(env, "EMAIL_MAX_PER_MINUTE", default=2400, minimum=1)
 EMAIL_MAX_ATTEMPTS = strict_int(env, "EMAIL_MAX_ATTEMPTS", default=8, minimum=1)
+# Text messages (contacts who tick "text messages"): sent through Notify too, with template IDs
+# "window_open_sms" and "reminder_48h_sms" in NOTIFY_TEMPLATE_IDS; without Notify the text is
+# printed where the console email goes (EMAIL_URL=consolemail://) or logged with the number
+# masked. Their own per-minute limit, apart from email's, so neither holds up the other.
+# Notify's 3,000 a minute counts every message sent with one API key, so the two limits
+# together stay below it (2,400 + 500).
+SMS_MAX_PER_MINUTE = strict_int(env, "SMS_MAX_PER_MINUTE", default=500, minimum=1)
 # A claimed email never handed to the gateway (its worker was killed) goes back to the queue
 # once its claim is this old (notifications/outbox.py). Fault tests set it low.
 EMAIL_CLAIM_REQUEUE_SECONDS = strict_int(env, "EMAIL_CLAIM_REQUEUE_SECONDS", default=120, minimum=1)

@@ -1,5 +1,6 @@
-"""Support staff's view of the outbox: every message, what it was filled with (secrets
-withheld) and a resend with a reason. Messages are never edited or deleted here."""
+"""Support staff's view of the outbox: every message (email or text), what it was filled with
+(secrets withheld) and a resend with a reason, on the message's own channel. Messages are never
+edited or deleted here."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ SECRET_LINKS = frozenset({"reset_url", "quick_url"})
 class OutboundMessageAdmin(admin.ModelAdmin):
     list_display = [
         "created_at",
+        "channel",
         "kind",
         "scope",
         "recipient",
@@ -40,7 +42,7 @@ class OutboundMessageAdmin(admin.ModelAdmin):
         "attempts",
         "sent_at",
     ]
-    list_filter = ["status", "kind", "scope"]
+    list_filter = ["channel", "status", "kind", "scope"]
     search_fields = ["recipient", "location__name", "location__cqc_id", "provider_reference"]
     list_select_related = ["location"]
     date_hierarchy = "created_at"
@@ -79,7 +81,9 @@ class OutboundMessageAdmin(admin.ModelAdmin):
         opts = self.opts
         return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
 
-    @admin.action(description="Resend selected emails (asks for a reason)", permissions=["resend"])
+    @admin.action(
+        description="Resend selected messages (asks for a reason)", permissions=["resend"]
+    )
     def resend(
         self, request: HttpRequest, queryset: QuerySet[OutboundMessage]
     ) -> TemplateResponse | None:

@@ -1,9 +1,13 @@
-"""The one way out for email: Django's mail backend (console, file or SMTP from EMAIL_URL)
-or GOV.UK Notify when NOTIFY_API_KEY is set. Imports no app, not even its own models.
+"""The one way out for email and text messages: GOV.UK Notify when NOTIFY_API_KEY is set;
+otherwise Django's mail backend (console, file or SMTP from EMAIL_URL) for email, and for a
+text message the console (with EMAIL_URL=consolemail://) or the log. Imports no app, not even
+its own models.
 
-Callers pass a template name, the recipient and the personalisation. With Notify the template
-lives in Notify (its ID comes from settings); otherwise the text comes from
-notifications/templates/notifications/email/<name>.txt, whose first line is the subject.
+Callers pass the channel, a template name, the recipient and the personalisation. With Notify
+the template lives in Notify (its ID comes from settings: NOTIFY_TEMPLATE_IDS[<name>] for an
+email, NOTIFY_TEMPLATE_IDS[<name>_sms] for a text); otherwise the text comes from
+notifications/templates/notifications/email/<name>.txt, whose first line is the subject, or
+notifications/templates/notifications/sms/<name>.txt, which has none.
 
 Errors are sorted into temporary (try again later: timeouts, 429, 5xx) and permanent (a bad
 address, a missing template): the outbox retries the first and gives up on the second.
@@ -13,7 +17,9 @@ worker process.
 
 from __future__ import annotations
 
+import logging
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +27,12 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+EMAIL = "email"
+SMS = "sms"
+CONSOLE_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 
 class TemporaryFailure(Exception):
@@ -70,10 +82,49 @@ def render(template: str, personalisation: dict[str, Any]) -> tuple[str, str]:
     return subject, body.strip().replace(_VALUE_LINE_BREAK, "\n") + "\n"
 
 
-def send(*, template: str, recipient: str, personalisation: dict[str, Any], reference: str) -> Sent:
+def render_sms(template: str, personalisation: dict[str, Any]) -> str:
+    """A text message: one paragraph, each run of whitespace in it (line breaks in a value or
+    the template) one space."""
+    text = render_to_string(f"notifications/sms/{template}.txt", personalisation)
+    return " ".join(clean_subject(text).split())
+
+
+def mask_number(number: str) -> str:
+    """All but the last three digits hidden: enough to tell two numbers apart in a log."""
+    return "*" * max(len(number) - 3, 0) + number[-3:]
+
+
+def send(
+    *,
+    template: str,
+    recipient: str,
+    personalisation: dict[str, Any],
+    reference: str,
+    channel: str = EMAIL,
+) -> Sent:
+    if channel not in (EMAIL, SMS):
+        raise PermanentFailure(f"Unknown channel {channel!r}.")
     if settings.NOTIFY_API_KEY:
-        return _send_notify(template, recipient, personalisation, reference)
+        return _send_notify(template, recipient, personalisation, reference, channel=channel)
+    if channel == SMS:
+        return _send_sms_without_notify(template, recipient, personalisation, reference)
     return _send_django(template, recipient, personalisation, reference)
+
+
+def _send_sms_without_notify(
+    template: str, recipient: str, personalisation: dict[str, Any], reference: str
+) -> Sent:
+    """Where the console email goes (EMAIL_URL=consolemail://, the demo): printed in full.
+    Anywhere else (SMTP, a file, tests) there is nothing to send a text with, so it is logged,
+    the number masked."""
+    text = render_sms(template, personalisation)
+    if settings.EMAIL_BACKEND == CONSOLE_BACKEND:
+        stream = sys.stdout
+        stream.write(f"Text message to {recipient} (reference {reference}):\n{text}\n{'-' * 79}\n")
+        stream.flush()
+        return Sent(provider_reference=f"console:{reference}")
+    logger.info("text message to %s (%s): %s", mask_number(recipient), reference, text)
+    return Sent(provider_reference=f"log:{reference}")
 
 
 def _send_django(
@@ -91,16 +142,20 @@ def _send_django(
 
 
 def _send_notify(
-    template: str, recipient: str, personalisation: dict[str, Any], reference: str
+    template: str,
+    recipient: str,
+    personalisation: dict[str, Any],
+    reference: str,
+    *,
+    channel: str = EMAIL,
 ) -> Sent:
     from notifications_python_client.errors import APIError
     from notifications_python_client.notifications import NotificationsAPIClient
 
-    template_id = settings.NOTIFY_TEMPLATE_IDS.get(template)
+    name = f"{template}_sms" if channel == SMS else template
+    template_id = settings.NOTIFY_TEMPLATE_IDS.get(name)
     if not template_id:
-        raise PermanentFailure(
-            f"No Notify template ID is set for {template!r} (NOTIFY_TEMPLATE_IDS)."
-        )
+        raise PermanentFailure(f"No Notify template ID is set for {name!r} (NOTIFY_TEMPLATE_IDS).")
     client = NotificationsAPIClient(
         settings.NOTIFY_API_KEY, base_url=settings.NOTIFY_BASE_URL, timeout=20
     )
@@ -110,12 +165,20 @@ def _send_notify(
         for k, v in personalisation.items()
     }
     try:
-        response = client.send_email_notification(
-            email_address=recipient,
-            template_id=template_id,
-            personalisation=values,
-            reference=reference,
-        )
+        if channel == SMS:
+            response = client.send_sms_notification(
+                phone_number=recipient,
+                template_id=template_id,
+                personalisation=values,
+                reference=reference,
+            )
+        else:
+            response = client.send_email_notification(
+                email_address=recipient,
+                template_id=template_id,
+                personalisation=values,
+                reference=reference,
+            )
     except APIError as exc:
         status = getattr(exc, "status_code", 0) or 0
         if status == 429 or status >= 500:

@@ -35,6 +35,16 @@ class OutboundMessage(models.Model):
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
 
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "Text message"
+
+    # How it goes: an email, or a text message to a mobile number (notifications.gateway).
+    # ``db_default`` too, so an INSERT written in SQL that names no channel (returns.receipts)
+    # queues an email.
+    channel = models.CharField(
+        max_length=8, choices=Channel.choices, default=Channel.EMAIL, db_default=Channel.EMAIL
+    )
     kind = models.CharField(max_length=40)
     scope = models.CharField(max_length=40)
     location = models.ForeignKey(
@@ -43,7 +53,9 @@ class OutboundMessage(models.Model):
     contact = models.ForeignKey(
         "providers.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
     )
-    recipient = models.EmailField()
+    # An email address (checked where the message is made) or, for a text message, a mobile
+    # number as +447XXXXXXXXX (providers.validators.normalise_uk_mobile).
+    recipient = models.CharField(max_length=254)
     template = models.CharField(max_length=100)
     personalisation = models.JSONField(default=dict)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
@@ -79,33 +91,38 @@ class OutboundMessage(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = "email"
         constraints = [
+            # With the channel: a text and an email to one contact are two messages.
             models.UniqueConstraint(
+                "channel",
                 "kind",
                 "scope",
                 "location",
                 Lower("recipient"),
                 condition=Q(resend_of__isnull=True),
-                name="email_once_per_kind_scope_location_recipient",
+                name="message_once_per_channel_kind_scope_location",
             ),
             # NULLs are distinct in a unique index, so messages about no location (account
             # emails: password reset, two-factor reset) need their own key to be queued once.
             models.UniqueConstraint(
+                "channel",
                 "kind",
                 "scope",
                 Lower("recipient"),
                 condition=Q(resend_of__isnull=True, location__isnull=True),
-                name="message_once_per_kind_scope_recipient_no_location",
+                name="message_once_per_channel_kind_scope_no_location",
             ),
         ]
         indexes = [
-            # The send task's claim query: only queued rows, oldest due first.
+            # The send task's claim query: only queued rows of one channel, oldest due first
+            # (each channel has its own send limit, so each is claimed on its own).
             models.Index(
-                fields=["next_attempt_at"],
+                fields=["channel", "next_attempt_at"],
                 condition=Q(status="queued"),
-                name="email_queued_due",
+                name="outbox_queued_due",
             ),
             models.Index(fields=["scope", "kind"], name="outbox_scope_kind"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.scope} to {self.recipient} ({self.status})"
+        channel = "" if self.channel == self.Channel.EMAIL else f" {self.channel}"
+        return f"{self.kind}{channel} {self.scope} to {self.recipient} ({self.status})"

@@ -20,8 +20,8 @@ claim outlive the worker that made it:
   STUCK_AFTER it is marked failed for support staff to look at and resend.
 
 Runs start every minute from beat and may overlap on a multi-process worker, so the
-provider's per-minute limit is one limit shared by every process (``send_limit``): each
-message takes a slot just before it goes.
+provider's per-minute limits (one for email, one for text messages) are each one limit shared by
+every process (``send_limit``): each message takes a slot of its channel just before it goes.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ from providers.models import User
 logger = logging.getLogger(__name__)
 
 Status = OutboundMessage.Status
+Channel = OutboundMessage.Channel
 # Small, so that a worker killed mid-batch leaves few rows claimed (they are requeued after
 # EMAIL_CLAIM_REQUEUE_SECONDS) and a batch never waits long for send-limit slots.
 CLAIM_BATCH = 20
@@ -86,6 +87,8 @@ class QueuedMessage:
     recipient: str
     template: str
     personalisation: dict[str, object]
+    # "sms": ``recipient`` is a mobile number as +447XXXXXXXXX (normalised where it is stored).
+    channel: str = OutboundMessage.Channel.EMAIL
     location_id: int | None = None
     contact_id: int | None = None
     letter_id: int | None = None
@@ -96,15 +99,15 @@ class QueuedMessage:
 # Thousands of rows in one statement, from arrays, skipping any the unique key already has
 # (the same as bulk_create(ignore_conflicts=True) without building a model per row).
 _INSERT_SQL = """
-INSERT INTO {table} (kind, scope, location_id, contact_id, recipient, template, personalisation,
-                     letter_id, created_by_id, reason, status, attempts, next_attempt_at,
-                     last_error, provider_reference, created_at)
-SELECT e.kind, e.scope, e.location_id, e.contact_id, e.recipient, e.template, e.personalisation,
-       e.letter_id, e.created_by_id, e.reason, %s, 0, %s, '', '', %s
-FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::text[], %s::text[],
-            %s::jsonb[], %s::bigint[], %s::bigint[], %s::text[]) WITH ORDINALITY
-     AS e(kind, scope, location_id, contact_id, recipient, template, personalisation, letter_id,
-          created_by_id, reason, ord)
+INSERT INTO {table} (channel, kind, scope, location_id, contact_id, recipient, template,
+                     personalisation, letter_id, created_by_id, reason, status, attempts,
+                     next_attempt_at, last_error, provider_reference, created_at)
+SELECT e.channel, e.kind, e.scope, e.location_id, e.contact_id, e.recipient, e.template,
+       e.personalisation, e.letter_id, e.created_by_id, e.reason, %s, 0, %s, '', '', %s
+FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::text[],
+            %s::text[], %s::jsonb[], %s::bigint[], %s::bigint[], %s::text[]) WITH ORDINALITY
+     AS e(channel, kind, scope, location_id, contact_id, recipient, template, personalisation,
+          letter_id, created_by_id, reason, ord)
 ORDER BY e.ord
 ON CONFLICT DO NOTHING
 """
@@ -128,6 +131,7 @@ def outbox_insert(emails: Iterable[QueuedMessage], *, now: datetime.datetime) ->
                 Status.QUEUED,
                 timezone.now(),
                 now,
+                [e.channel for e in emails],
                 [e.kind for e in emails],
                 [e.scope for e in emails],
                 [e.location_id for e in emails],
@@ -148,12 +152,16 @@ def outbox_claim(
     now: datetime.datetime,
     limit: int = CLAIM_BATCH,
     claimed_at: datetime.datetime | None = None,
+    channel: str | None = None,
 ) -> list[int]:
-    """Take up to ``limit`` due rows for this run alone, marking them "sending"."""
+    """Take up to ``limit`` due rows (of one ``channel``, or any) for this run alone, marking
+    them "sending"."""
+    due = OutboundMessage.objects.filter(status=Status.QUEUED, next_attempt_at__lte=now)
+    if channel is not None:
+        due = due.filter(channel=channel)
     with transaction.atomic():
         ids = list(
-            OutboundMessage.objects.select_for_update(skip_locked=True)
-            .filter(status=Status.QUEUED, next_attempt_at__lte=now)
+            due.select_for_update(skip_locked=True)
             .order_by("next_attempt_at", "id")
             .values_list("id", flat=True)[:limit]
         )
@@ -267,6 +275,7 @@ def outbox_send_one(
         return SKIPPED
     try:
         sent = mail_gateway.send(
+            channel=email.channel,
             template=email.template,
             recipient=email.recipient,
             personalisation=personalisation(email),
@@ -338,43 +347,79 @@ def outbox_send_due(
     vetoes: dict[str, Veto] | None = None,
     max_batches: int = 50,
     limit: send_limit.SendLimit | None = None,
+    sms_limit: send_limit.SendLimit | None = None,
 ) -> SendReport:
-    """Send what is due, batch by batch, under the service-wide per-minute limit."""
+    """Send what is due, batch by batch, each channel under its own service-wide per-minute
+    limit (``limit`` for email, ``sms_limit`` for text messages).
+
+    The channels take turns, a batch each, and each batch is claimed from one channel only, so
+    a message only ever waits for a slot of its own channel: a channel whose limit has no slot
+    to give drops out of this run, and the other carries on.
+    """
     report = SendReport(stuck=outbox_release_stuck(now=now))
-    limit = limit or send_limit.for_email()
-    batch = claim_batch(limit)
+    limits = {
+        Channel.EMAIL: limit or send_limit.for_email(),
+        Channel.SMS: sms_limit or send_limit.for_sms(),
+    }
+    active = list(limits)
     started = time.monotonic()
 
     def elapsed() -> datetime.timedelta:
         return datetime.timedelta(seconds=time.monotonic() - started)
 
     for _ in range(max_batches):
-        if elapsed() >= RUN_FOR:
+        for channel in list(active):
+            if elapsed() >= RUN_FOR:
+                return report
+            if not _send_batch(
+                channel, limits[channel], report, now=now, vetoes=vetoes, at=elapsed
+            ):
+                active.remove(channel)
+        if not active:
             break
-        # ``now`` is when the run began; a claim made minutes later is stamped with the real
-        # time, or another run would take it for one left by a dead worker.
-        claimed_at = now + elapsed()
-        ids = outbox_claim(now=now, limit=batch, claimed_at=claimed_at)
-        if not ids:
-            break
-        pending = list(ids)
-        try:
-            while pending:
-                # Twice the window: slots free up within one window unless other runs keep
-                # taking them, in which case those runs are sending and this one can stop.
-                if not limit.acquire(timeout=2 * limit.window):
-                    logger.warning("no email slot came free; %s emails left queued", len(pending))
-                    return report
-                email_id = pending.pop(0)
-                outcome = _send_guarded(
-                    email_id, now=now, vetoes=vetoes, claimed_at=claimed_at, at=now + elapsed()
-                )
-                _tally(report, outcome)
-        finally:
-            # A SIGKILL never gets here: those rows are requeued by outbox_release_stuck.
-            if pending:
-                outbox_unclaim(pending, claimed_at=claimed_at)
     return report
+
+
+def _send_batch(
+    channel: str,
+    limit: send_limit.SendLimit,
+    report: SendReport,
+    *,
+    now: datetime.datetime,
+    vetoes: dict[str, Veto] | None,
+    at: Callable[[], datetime.timedelta],
+) -> bool:
+    """Claim one batch of ``channel`` and send it; False when the channel is done for this run
+    (nothing due, or no slot came free)."""
+    # ``now`` is when the run began; a claim made minutes later is stamped with the real time,
+    # or another run would take it for one left by a dead worker.
+    claimed_at = now + at()
+    ids = outbox_claim(now=now, limit=claim_batch(limit), claimed_at=claimed_at, channel=channel)
+    if not ids:
+        return False
+    pending = list(ids)
+    try:
+        while pending:
+            # Twice the window: slots free up within one window unless other runs keep taking
+            # them, in which case those runs are sending and this one can stop.
+            if not limit.acquire(timeout=2 * limit.window):
+                logger.warning(
+                    "no %s slot came free; %s %s messages left queued",
+                    channel,
+                    len(pending),
+                    channel,
+                )
+                return False
+            email_id = pending.pop(0)
+            outcome = _send_guarded(
+                email_id, now=now, vetoes=vetoes, claimed_at=claimed_at, at=now + at()
+            )
+            _tally(report, outcome)
+    finally:
+        # A SIGKILL never gets here: those rows are requeued by outbox_release_stuck.
+        if pending:
+            outbox_unclaim(pending, claimed_at=claimed_at)
+    return True
 
 
 def _send_guarded(
@@ -435,6 +480,7 @@ def outbox_resend(*, actor: User, email_id: int, reason: str) -> OutboundMessage
     with transaction.atomic():
         original = OutboundMessage.objects.select_for_update().get(pk=email_id)
         copy = OutboundMessage.objects.create(
+            channel=original.channel,
             kind=original.kind,
             scope=original.scope,
             location=original.location,

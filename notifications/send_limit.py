@@ -1,4 +1,5 @@
-"""One rate limit for outgoing email, shared by every worker process.
+"""One rate limit for outgoing email and another for text messages, each shared by every
+worker process.
 
 The email provider allows so many messages a minute (GOV.UK Notify: 3,000) across the whole
 service, however many Celery processes send. Each message takes a slot here just before it
@@ -23,6 +24,7 @@ from typing import Protocol
 from django.conf import settings
 
 EMAIL_KEY = "send-limit:email"
+SMS_KEY = "send-limit:sms"
 EMAIL_WINDOW_SECONDS = 60.0
 
 # Returns 0 when a slot was taken, else how many milliseconds until the oldest slot leaves the
@@ -113,7 +115,7 @@ class LocalSendLimit:
 
 
 _redis_clients: dict[str, object] = {}
-_local_limits: dict[tuple[int, float], LocalSendLimit] = {}
+_local_limits: dict[tuple[str, int, float], LocalSendLimit] = {}
 _guard = threading.Lock()
 
 
@@ -127,18 +129,24 @@ def redis_client(url: str) -> object:
         return _redis_clients[url]
 
 
-def for_email() -> SendLimit:
-    """The service-wide limit on outgoing email (settings.EMAIL_MAX_PER_MINUTE)."""
-    limit = settings.EMAIL_MAX_PER_MINUTE
+def _shared(key: str, limit: int) -> SendLimit:
     if settings.REDIS_URL:
         return RedisSendLimit(
-            redis_client(settings.REDIS_URL),
-            EMAIL_KEY,
-            limit=limit,
-            window=EMAIL_WINDOW_SECONDS,
+            redis_client(settings.REDIS_URL), key, limit=limit, window=EMAIL_WINDOW_SECONDS
         )
     with _guard:
-        key = (limit, EMAIL_WINDOW_SECONDS)
-        if key not in _local_limits:
-            _local_limits[key] = LocalSendLimit(limit=limit, window=EMAIL_WINDOW_SECONDS)
-        return _local_limits[key]
+        local_key = (key, limit, EMAIL_WINDOW_SECONDS)
+        if local_key not in _local_limits:
+            _local_limits[local_key] = LocalSendLimit(limit=limit, window=EMAIL_WINDOW_SECONDS)
+        return _local_limits[local_key]
+
+
+def for_email() -> SendLimit:
+    """The service-wide limit on outgoing email (settings.EMAIL_MAX_PER_MINUTE)."""
+    return _shared(EMAIL_KEY, settings.EMAIL_MAX_PER_MINUTE)
+
+
+def for_sms() -> SendLimit:
+    """The service-wide limit on outgoing text messages (settings.SMS_MAX_PER_MINUTE): its own
+    key, so a flood of window-open emails never holds up a text, nor texts an email."""
+    return _shared(SMS_KEY, settings.SMS_MAX_PER_MINUTE)

@@ -19,6 +19,7 @@ from providers import (
     services,
 )
 from providers.contacts import ContactDetails, contact_remove, contact_save
+from providers.forms import UKMobileField, check_sms_has_mobile
 from providers.models import (
     AuditEvent,
     Contact,
@@ -75,7 +76,7 @@ class ContactInline(admin.TabularInline):
 
     model = Contact
     extra = 0
-    fields = ["name", "email", "phone", "role", "is_primary", "last_confirmed_on"]
+    fields = ["name", "email", "phone", "role", "is_primary", "sms", "mobile", "last_confirmed_on"]
     readonly_fields = fields
     show_change_link = True
     can_delete = False
@@ -236,9 +237,29 @@ class LocationAdmin(HistoryLinkMixin, LocationOverviewMixin, admin.ModelAdmin):
 
 
 class ContactAdminForm(forms.ModelForm):
+    # Any usual way of writing a UK mobile, saved as +447XXXXXXXXX.
+    mobile = UKMobileField(
+        label="Mobile number", required=False, help_text="A UK mobile, like 07700 900 982."
+    )
+
     class Meta:
         model = Contact
-        fields = ["location", "name", "email", "phone", "role", "is_primary"]
+        fields = [
+            "location",
+            "name",
+            "email",
+            "phone",
+            "role",
+            "is_primary",
+            "receipts",
+            "sms",
+            "mobile",
+        ]
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean()
+        check_sms_has_mobile(self)
+        return cleaned
 
     def _get_validation_exclusions(self) -> set[str]:
         # The service makes the old primary contact ordinary when a new one is made primary,
@@ -253,8 +274,9 @@ class ContactAdmin(HistoryLinkMixin, admin.ModelAdmin):
     primary contact, and never a location's only contact removed."""
 
     form = ContactAdminForm
-    list_display = ["name", "email", "location", "role", "is_primary", "last_confirmed_on"]
-    search_fields = ["name", "email", "location__name", "location__cqc_id"]
+    list_display = ["name", "email", "location", "role", "is_primary", "sms", "last_confirmed_on"]
+    list_filter = ["sms"]
+    search_fields = ["name", "email", "mobile", "location__name", "location__cqc_id"]
     list_select_related = ["location"]
     autocomplete_fields = ["location"]
     readonly_fields = ["last_confirmed_on", "created_at", "updated_at"]
@@ -290,6 +312,9 @@ class ContactAdmin(HistoryLinkMixin, admin.ModelAdmin):
                 phone=data.get("phone", ""),
                 role=data.get("role", ""),
                 is_primary=data.get("is_primary", False),
+                receipts=data.get("receipts", True),
+                mobile=data.get("mobile", ""),
+                sms=data.get("sms", False),
             ),
             contact_id=obj.pk if change else None,
         )

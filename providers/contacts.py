@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from providers.audit import audit_record
 from providers.models import Contact, Location, User
+from providers.validators import SMS_NEEDS_MOBILE, normalise_uk_mobile
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,10 @@ class ContactDetails:
     role: str
     is_primary: bool
     receipts: bool = True
+    # A UK mobile number in any usual form (stored as +447XXXXXXXXX), and whether the monthly
+    # messages also go to it as texts; ``sms`` needs a mobile.
+    mobile: str = ""
+    sms: bool = False
 
 
 def _fields(contact: Contact) -> dict[str, object]:
@@ -30,6 +35,8 @@ def _fields(contact: Contact) -> dict[str, object]:
         "role": contact.role,
         "primary": contact.is_primary,
         "receipts": contact.receipts,
+        "mobile": contact.mobile,
+        "sms": contact.sms,
     }
 
 
@@ -37,6 +44,13 @@ def contact_save(
     *, actor: User, location: Location, details: ContactDetails, contact_id: int | None = None
 ) -> Contact:
     """Add a contact, or change one. Making a contact primary makes the old primary ordinary."""
+    mobile = details.mobile.strip()
+    try:
+        mobile = normalise_uk_mobile(mobile) if mobile else ""
+    except ValidationError as exc:
+        raise ValidationError({"mobile": exc.messages}) from None
+    if details.sms and not mobile:
+        raise ValidationError({"mobile": SMS_NEEDS_MOBILE})
     with transaction.atomic():
         Location.objects.select_for_update().get(
             pk=location.pk
@@ -53,6 +67,8 @@ def contact_save(
         contact.role = details.role.strip()
         contact.is_primary = details.is_primary
         contact.receipts = details.receipts
+        contact.mobile = mobile
+        contact.sms = details.sms
         contact.last_confirmed_on = timezone.localdate()
         if details.is_primary:
             Contact.objects.filter(location=location, is_primary=True).exclude(

@@ -1,6 +1,32 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
-from providers.validators import validate_no_control_characters
+from providers.validators import (
+    MOBILE_MESSAGE,
+    SMS_NEEDS_MOBILE,
+    normalise_uk_mobile,
+    validate_no_control_characters,
+)
+
+
+class UKMobileField(forms.CharField):
+    """A UK mobile number in any usual form, cleaned to +447XXXXXXXXX (blank stays blank)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("error_messages", {"invalid": MOBILE_MESSAGE})
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+
+    def to_python(self, value: object) -> str:
+        value = super().to_python(value)
+        return normalise_uk_mobile(value) if value else ""
+
+
+def check_sms_has_mobile(form: forms.Form) -> None:
+    """``sms`` ticked needs a mobile: the error goes on the mobile field (where the fix is)."""
+    data = form.cleaned_data
+    if data.get("sms") and not data.get("mobile") and "mobile" not in form.errors:
+        form.add_error("mobile", ValidationError(SMS_NEEDS_MOBILE, code="required"))
 
 
 class ProviderSearchForm(forms.Form):
@@ -61,6 +87,17 @@ class ContactForm(forms.Form):
         required=False,
         initial=True,
     )
+    sms = forms.BooleanField(label="Send me text messages too", required=False)
+    mobile = UKMobileField(
+        label="UK mobile number",
+        required=False,
+        help_text="For example, 07700 900 982",
+    )
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean()
+        check_sms_has_mobile(self)
+        return cleaned
 
 
 class RegisterForm(forms.Form):

@@ -23,6 +23,7 @@ from providers.validators import (
     validate_cqc_provider_id,
     validate_names_of,
     validate_postcode,
+    validate_uk_mobile,
 )
 
 # Larger than any care home in England (the largest have a few hundred places).
@@ -236,6 +237,13 @@ class Contact(models.Model):
     is_primary = models.BooleanField("primary contact", default=False)
     # Whether this contact is emailed a receipt when a return is saved (returns/receipts.py).
     receipts = models.BooleanField("email receipts", default=True)
+    # Stored as +447XXXXXXXXX (providers.validators.normalise_uk_mobile). With ``sms`` ticked
+    # the window-open message and the 48-hour reminder also go to it as texts (returns/emails.py).
+    # "Ticked needs a mobile" is checked by the forms and providers.contacts.contact_save.
+    mobile = models.CharField(
+        "mobile number", max_length=16, blank=True, validators=[validate_uk_mobile]
+    )
+    sms = models.BooleanField("text messages", default=False)
     last_confirmed_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -94,3 +94,45 @@ def validate_names_of(instance: object, *fields: str) -> None:
             errors[field] = exc.messages[0]
     if errors:
         raise ValidationError(errors)
+
+
+# --- UK mobile numbers (text messages through GOV.UK Notify) ----------------------------------
+
+MOBILE_MESSAGE = "Enter a UK mobile number, like 07700 900 982"
+SMS_NEEDS_MOBILE = "Enter a mobile number to get text messages"
+# What people put between digits: spaces, dashes, brackets and dots.
+_MOBILE_PUNCTUATION = re.compile(r"[\s\-().]")
+# After the country code or the leading 0: 10 digits starting 7. Ofcom's 07 range also holds
+# 070 (personal numbers, which forward anywhere and cost the sender more) and 076 (pagers),
+# which are not mobiles: only 071-075 and 077-079 are taken. (Notify itself accepts any 07.)
+_MOBILE_NATIONAL = re.compile(r"7[1-57-9][0-9]{8}")
+
+
+def normalise_uk_mobile(value: str) -> str:
+    """A UK mobile number as +447XXXXXXXXX, or ValidationError.
+
+    Accepts the ways people write one: 07700 900982, +44 7700 900982, 0044 7700 900982,
+    44 7700 900982 and +44 (0)7700 900982, with spaces, dashes, brackets or dots anywhere.
+    Refuses landlines (01, 02, 03 ...), 070 and 076 numbers, wrong lengths, letters and
+    numbers outside the UK.
+    """
+    compact = _MOBILE_PUNCTUATION.sub("", value or "")
+    for country_code in ("+44", "0044", "44"):
+        if compact.startswith(country_code):
+            national = compact[len(country_code) :]
+            if national.startswith("07"):  # "+44 (0)7700 900982": the trunk 0 in brackets
+                national = national[1:]
+            break
+    else:
+        if not compact.startswith("0"):
+            raise ValidationError(MOBILE_MESSAGE, code="invalid_mobile")
+        national = compact[1:]
+    if not _MOBILE_NATIONAL.fullmatch(national):
+        raise ValidationError(MOBILE_MESSAGE, code="invalid_mobile")
+    return f"+44{national}"
+
+
+def validate_uk_mobile(value: str) -> None:
+    """For a model or form field: ``value`` is a UK mobile number in any form written above."""
+    if value:
+        normalise_uk_mobile(value)

@@ -136,6 +136,8 @@ def contact_edit(request: HttpRequest, cqc_id: str, contact_id: int | None = Non
             "role": contact.role,
             "is_primary": "yes" if contact.is_primary else "no",
             "receipts": contact.receipts,
+            "sms": contact.sms,
+            "mobile": contact.mobile,
         }
         if contact
         else {}

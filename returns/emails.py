@@ -1,4 +1,5 @@
-"""The emails of the monthly cycle: window open, the 48-hour reminder, onboarding chasers.
+"""The emails of the monthly cycle: window open, the 48-hour reminder, onboarding chasers;
+the first two also as text messages to contacts who chose them.
 
 Each job is idempotent and catches up: it works out from the database what is owed at
 ``now`` and queues it in the outbox, whose unique key makes a second run queue nothing.
@@ -10,7 +11,7 @@ import datetime
 from collections.abc import Collection
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -22,12 +23,17 @@ from providers.selectors import (
     ONBOARDING_LISTED_AFTER_DAYS,
     locations_without_users,
 )
+from providers.validators import normalise_uk_mobile
 from returns.email_links import link_url, make_token
 from returns.models import CollectionWindow, ReminderPass, Return
 from returns.obligations import OFFERED, owing_locations
 
 WINDOW_OPEN = "window_open"
 REMINDER = "reminder_48h"
+EMAIL = OutboundMessage.Channel.EMAIL
+# The window-open message and the reminder also go as texts to contacts who chose them (same
+# kind, so a veto stops both); onboarding chasers, receipts and letters are email only.
+SMS = OutboundMessage.Channel.SMS
 ONBOARDING_DAYS = (30, 60, 90)
 REMINDER_BEFORE_CLOSE = datetime.timedelta(hours=48)
 # How far back before the last pass a reminder tick looks again for changed locations. A row
@@ -67,9 +73,22 @@ def _personalisation(
     }
 
 
+def _texts_to(contact: Contact) -> str | None:
+    """The contact's mobile number, if they chose text messages and it is a UK mobile (checked
+    again here: a number stored before the check, or by hand, is passed by, not sent)."""
+    if not (contact.sms and contact.mobile):
+        return None
+    try:
+        return normalise_uk_mobile(contact.mobile)
+    except ValidationError:
+        return None
+
+
 def _emails_for(
     kind: str, window: CollectionWindow, locations: QuerySet[Location] | list[int]
 ) -> list[QueuedMessage]:
+    """The emails of ``kind``, and a text message to each contact who chose them, with the
+    same signed link: using either uses up both (``claim_digest``)."""
     # Skip contacts already queued: the tick runs every few minutes through the window, and
     # building (and signing links for) 45,000 emails only for the insert to ignore them is
     # waste. One query for what is queued; the unique key still settles a race between ticks.
@@ -79,30 +98,40 @@ def _emails_for(
     if isinstance(locations, list):
         # A few changed locations: read their queued emails, not the whole window's.
         already = already.filter(location_id__in=locations)
-    queued = set(already.values_list("location_id", "recipient"))
-    contacts = [
-        contact
-        for contact in Contact.objects.filter(location__in=locations)
+    queued = set(already.values_list("channel", "location_id", "recipient"))
+    messages = []
+    for contact in (
+        Contact.objects.filter(location__in=locations)
         .select_related("location")
         .iterator(chunk_size=2000)
-        if (contact.location_id, contact.email) not in queued
-    ]
-    return [
-        QueuedMessage(
-            kind=kind,
-            scope=window.period_key,
-            location_id=contact.location_id,
-            contact_id=contact.pk,
-            recipient=contact.email,
-            template=kind,
-            personalisation=_personalisation(window, contact, contact.location),
+    ):
+        wanted = [(EMAIL, contact.email)]
+        mobile = _texts_to(contact)
+        if mobile:
+            wanted.append((SMS, mobile))
+        wanted = [(c, to) for c, to in wanted if (c, contact.location_id, to) not in queued]
+        if not wanted:
+            continue
+        values = _personalisation(window, contact, contact.location)
+        messages.extend(
+            QueuedMessage(
+                kind=kind,
+                scope=window.period_key,
+                channel=channel,
+                location_id=contact.location_id,
+                contact_id=contact.pk,
+                recipient=recipient,
+                template=kind,
+                personalisation=values,
+            )
+            for channel, recipient in wanted
         )
-        for contact in contacts
-    ]
+    return messages
 
 
 def queue_window_open(*, now: datetime.datetime) -> int:
-    """One email per contact of every owing location, for every window open at ``now``.
+    """One email per contact of every owing location, for every window open at ``now`` (and a
+    text to each contact who chose them).
 
     Catch-up: after an outage the emails of a window that is still open are queued late;
     once it has closed they are not (telling people a closed window is open helps nobody).
@@ -155,7 +184,7 @@ def _reminder_pass(window: CollectionWindow) -> ReminderPass | None:
 
 def queue_reminders(*, now: datetime.datetime) -> int:
     """One reminder per contact of every owing location without an update, 48 hours before
-    its window closes.
+    its window closes (and a text to each contact who chose them).
 
     Beat runs this every few minutes, and at national scale reading all 30,000 locations each
     time costs seconds. So the first tick in a window's reminder time reads them all and
@@ -195,7 +224,8 @@ def queue_reminders(*, now: datetime.datetime) -> int:
 
 
 def reminder_veto(email: OutboundMessage) -> str | None:
-    """Just before a reminder goes: has the location updated since it was queued?"""
+    """Just before a reminder (email or text) goes: has the location updated since it was
+    queued?"""
     window = CollectionWindow.objects.filter(
         period__year=int(email.scope[:4]), period__month=int(email.scope[5:7])
     ).first()

@@ -59,6 +59,14 @@ DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed for the demo on pur
 DEMO_TOTP_KEY = b"asc-demo-2fa-key-26!".hex()  # 20 bytes, as django-otp's own keys
 
 
+# One contact who also gets the monthly messages as texts: running the window-open job in the
+# demo prints her text in the console (Notify not configured). A number from Ofcom's drama
+# range (07700 900000-900999), which is never given to anyone.
+DEMO_TEXTS: dict[str, dict[str, object]] = {
+    "amina.hussain@meadowbank.example": {"sms": True, "mobile": "+447700900982"},
+}
+
+
 @dataclass(frozen=True)
 class DemoLocation:
     cqc_id: str
@@ -413,6 +421,7 @@ class Command(BaseCommand):
                         "role": role,
                         "is_primary": True,
                         "last_confirmed_on": today,
+                        **DEMO_TEXTS.get(email, {}),
                     },
                 )
         dormant = Location.objects.get(cqc_id=DORMANT_LOCATION)
