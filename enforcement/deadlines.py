@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 from enum import StrEnum
 
-from returns.deadlines import is_working_day
+from capacity_tracker.lib.working_days import nth_working_day_after
 
 MIN_REPRESENTATION_DAYS = 14
 DECISION_DAYS = 28
@@ -27,18 +27,9 @@ class ServiceMethod(StrEnum):
     EMAIL = "email"
 
 
-def nth_working_day_after(day: datetime.date, n: int) -> datetime.date:
-    # Christmas Day and Good Friday are England bank holidays in the holidays package, so the
-    # bank holiday calendar already covers every exclusion the regulations list.
-    count = 0
-    while count < n:
-        day += datetime.timedelta(days=1)
-        if is_working_day(day):
-            count += 1
-    return day
-
-
 def deemed_given_on(sent_on: datetime.date, method: ServiceMethod | str) -> datetime.date:
+    # Christmas Day and Good Friday are England bank holidays in the holidays package, so the
+    # working-day calendar already covers every exclusion the regulations list.
     method = ServiceMethod(method)
     if method is ServiceMethod.HAND:
         return sent_on

@@ -5,6 +5,8 @@ letter in the outbox inside the same transaction (so nothing is sent unless it c
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -28,13 +30,14 @@ from enforcement.models import (
 )
 from enforcement.policy import noi_reason
 from enforcement.transitions import (
-    ACTIVE_CYCLE,
+    TERMINAL,
     Action,
-    State,
+    Activity,
     TransitionNotAllowed,
+    check_allowed,
     next_state,
 )
-from providers.audit import audit_record
+from providers.audit import actor_label_for, audit_record
 from providers.models import Location, RegistrationStatus, User
 
 
@@ -42,8 +45,51 @@ class CaseActionRefused(ValidationError):
     """A caseworker action the rules do not allow now; the message says why."""
 
 
-def _actor_label(actor: User) -> str:
-    return f"{actor.get_full_name()} <{actor.email}>"
+# --- Whether a step may be taken ----------------------------------------------------------------
+# The stages each step may start from are the transition table's (enforcement.transitions). A few
+# steps also depend on the case's decision; those conditions are stated here, once, for both the
+# services (inside the lock) and the case page (which offers only what would be accepted).
+
+
+def _undecided_representation(case: EnforcementCase) -> str:
+    if case.decision:
+        return "Representations are recorded against a notice of intent before the decision."
+    return ""
+
+
+def _undecided(case: EnforcementCase) -> str:
+    return "A decision follows a notice of intent, once." if case.decision else ""
+
+
+def _decided_no_excuse(case: EnforcementCase) -> str:
+    if case.decision != "not_accepted" or case.decided_on is None:
+        return "Record the decision on representations before issuing a final notice."
+    return ""
+
+
+_CONDITIONS: dict[Action | Activity, Callable[[EnforcementCase], str]] = {
+    Activity.RECORD_REPRESENTATION: _undecided_representation,
+    # The decision page gates both outcomes on this action: the excuse accepted (a transition)
+    # and not accepted (recorded in the same stage, the final notice to follow).
+    Action.DECIDE_EXCUSE_ACCEPTED: _undecided,
+    Action.ISSUE_FINAL_NOTICE: _decided_no_excuse,
+}
+
+
+def condition_refusal(case: EnforcementCase, step: Action | Activity) -> str:
+    """Why a step the table allows from the case's stage still cannot be taken ("" if it can)."""
+    condition = _CONDITIONS.get(step)
+    return condition(case) if condition is not None else ""
+
+
+def _check_allowed(case: EnforcementCase, step: Action | Activity) -> None:
+    try:
+        check_allowed(case.state, step)
+    except TransitionNotAllowed as exc:  # say it in the caseworker's terms
+        raise CaseActionRefused(str(exc)) from exc
+    refusal = condition_refusal(case, step)
+    if refusal:
+        raise CaseActionRefused(refusal)
 
 
 def _lock(case_id: int) -> EnforcementCase:
@@ -52,6 +98,17 @@ def _lock(case_id: int) -> EnforcementCase:
         .select_related("provider")
         .get(pk=case_id)
     )
+
+
+@contextmanager
+def _locked_case(case_id: int, step: Action | Activity) -> Iterator[EnforcementCase]:
+    """One caseworker action's transaction: the case locked for it and the step checked
+    against the transition table and the step's conditions. Everything the action writes goes
+    in this transaction, so a refusal anywhere in it leaves nothing behind."""
+    with transaction.atomic():
+        case = _lock(case_id)
+        _check_allowed(case, step)
+        yield case
 
 
 def _record(
@@ -68,7 +125,7 @@ def _record(
         case=case,
         at=now,
         actor=actor,
-        actor_label=_actor_label(actor),
+        actor_label=actor_label_for(actor),
         action=action,
         from_state=from_state or case.state,
         to_state=case.state,
@@ -104,7 +161,7 @@ def _transition(
     previous = case.state
     case.state = target
     case.updated_at = now
-    if target in (State.PAID, State.WITHDRAWN, State.QUASHED, State.CLOSED):
+    if target in TERMINAL:
         case.closed_at = now
         fields.setdefault("next_action_due", None)
     for name, value in fields.items():
@@ -252,8 +309,7 @@ def case_log_contact(
 ) -> CaseEvent:
     if not summary.strip():
         raise CaseActionRefused("Enter what was said.")
-    with transaction.atomic():
-        case = _lock(case_id)
+    with _locked_case(case_id, Activity.LOG_CONTACT) as case:
         return _record(
             case,
             actor=actor,
@@ -283,12 +339,7 @@ def case_record_fee(
         raise CaseActionRefused("Enter the invoice number or what the fees calculator was given.")
     if checked_on > clock.local_date(now):
         raise CaseActionRefused("The date checked cannot be in the future.")
-    with transaction.atomic():
-        case = _lock(case_id)
-        if State(case.state) not in ACTIVE_CYCLE:
-            raise CaseActionRefused(
-                "A fee is recorded before the notices: this case is past its final notice."
-            )
+    with _locked_case(case_id, Activity.RECORD_FEE) as case:
         fee = RecordedFee.objects.create(
             case=case,
             amount=amount,
@@ -321,9 +372,7 @@ def case_issue_notice_of_intent(
 ) -> EnforcementCase:
     days = representation_days or settings.NOI_REPRESENTATION_DAYS
     today = clock.local_date(now)
-    with transaction.atomic():
-        case = _lock(case_id)
-        _check_allowed(case, Action.ISSUE_NOTICE_OF_INTENT)
+    with _locked_case(case_id, Action.ISSUE_NOTICE_OF_INTENT) as case:
         if not case.noi_eligible:
             raise CaseActionRefused(
                 "This provider has not yet missed enough windows for a notice of intent "
@@ -391,12 +440,7 @@ def case_record_representation(
         raise CaseActionRefused("Summarise the representation.")
     if received_on > clock.local_date(now):
         raise CaseActionRefused("The date received cannot be in the future.")
-    with transaction.atomic():
-        case = _lock(case_id)
-        if case.state != State.NOTICE_OF_INTENT or case.decision:
-            raise CaseActionRefused(
-                "Representations are recorded against a notice of intent before the decision."
-            )
+    with _locked_case(case_id, Activity.RECORD_REPRESENTATION) as case:
         if case.noi_sent_on and received_on < case.noi_sent_on:
             raise CaseActionRefused(
                 f"The notice of intent was sent on {case.noi_sent_on:%-d %B %Y}: a representation "
@@ -440,10 +484,7 @@ def case_decide(
     if not reason.strip():
         raise CaseActionRefused("Give a reason: it is recorded on the case timeline.")
     today = clock.local_date(now)
-    with transaction.atomic():
-        case = _lock(case_id)
-        if case.state != State.NOTICE_OF_INTENT or case.decision:
-            raise CaseActionRefused("A decision follows a notice of intent, once.")
+    with _locked_case(case_id, Action.DECIDE_EXCUSE_ACCEPTED) as case:
         received = list(case.representations.select_for_update())
         considered_ids = {int(pk) for pk in considered}
         unknown = considered_ids - {r.pk for r in received}
@@ -519,13 +560,7 @@ def case_issue_final_notice(
     now: datetime.datetime,
 ) -> EnforcementCase:
     today = clock.local_date(now)
-    with transaction.atomic():
-        case = _lock(case_id)
-        _check_allowed(case, Action.ISSUE_FINAL_NOTICE)
-        if case.decision != "not_accepted" or case.decided_on is None:
-            raise CaseActionRefused(
-                "Record the decision on representations before issuing a final notice."
-            )
+    with _locked_case(case_id, Action.ISSUE_FINAL_NOTICE) as case:
         if case.representations_due and sent_on <= case.representations_due:
             raise CaseActionRefused(
                 f"The representations period runs to {case.representations_due:%-d %B %Y}: "
@@ -597,8 +632,7 @@ def case_lodge_appeal(
 ) -> EnforcementCase:
     if lodged_on > clock.local_date(now):
         raise CaseActionRefused("The date the appeal was made cannot be in the future.")
-    with transaction.atomic():
-        case = _lock(case_id)
+    with _locked_case(case_id, APPEAL_ACTIONS[body]) as case:
         if (
             body == "tribunal"
             and not case.events.filter(action=Action.PANEL_UPHOLDS.value).exists()
@@ -629,10 +663,8 @@ def case_appeal_outcome(
     """Record the panel's or the Tribunal's decision and write to the provider. A penalty that
     stands (upheld, confirmed or varied) gets a new date to pay; a varied one its new amount."""
     today = clock.local_date(now)
-    with transaction.atomic():
-        case = _lock(case_id)
-        action = OUTCOME_ACTIONS[outcome]
-        _check_allowed(case, action)
+    action = OUTCOME_ACTIONS[outcome]
+    with _locked_case(case_id, action) as case:
         fields: dict[str, Any] = {}
         if action is Action.TRIBUNAL_VARIES:
             if amount is None or amount <= 0:
@@ -674,8 +706,7 @@ def case_record_payment(
 ) -> EnforcementCase:
     if received_on > clock.local_date(now):
         raise CaseActionRefused("The date received cannot be in the future.")
-    with transaction.atomic():
-        case = _lock(case_id)
+    with _locked_case(case_id, Action.RECORD_PAYMENT) as case:
         # The amount due is the penalty as it stands now: after a variation, the new amount.
         if case.penalty_amount is not None and amount != case.penalty_amount:
             raise CaseActionRefused(
@@ -695,22 +726,15 @@ def case_record_payment(
 def case_withdraw(
     *, actor: User, case_id: int, reason: str, now: datetime.datetime
 ) -> EnforcementCase:
-    with transaction.atomic():
-        return _transition(_lock(case_id), Action.WITHDRAW, actor=actor, now=now, reason=reason)
+    with _locked_case(case_id, Action.WITHDRAW) as case:
+        return _transition(case, Action.WITHDRAW, actor=actor, now=now, reason=reason)
 
 
 def case_close(
     *, actor: User, case_id: int, reason: str, now: datetime.datetime
 ) -> EnforcementCase:
-    with transaction.atomic():
-        return _transition(_lock(case_id), Action.CLOSE, actor=actor, now=now, reason=reason)
-
-
-def _check_allowed(case: EnforcementCase, action: Action) -> None:
-    try:
-        next_state(case.state, action)
-    except TransitionNotAllowed as exc:
-        raise CaseActionRefused(str(exc)) from exc
+    with _locked_case(case_id, Action.CLOSE) as case:
+        return _transition(case, Action.CLOSE, actor=actor, now=now, reason=reason)
 
 
 def _notice_context(

@@ -97,28 +97,74 @@ ACTION_LABELS = {
 }
 
 
+class Activity(StrEnum):
+    """What a caseworker records on a case without moving it to another stage."""
+
+    LOG_CONTACT = "log_contact"
+    RECORD_FEE = "record_fee"
+    RECORD_REPRESENTATION = "record_representation"
+
+
+# activity -> the states it may be recorded in
+ACTIVITIES: dict[Activity, frozenset[State]] = {
+    Activity.LOG_CONTACT: OPEN_STATES,
+    # The provider's actual fee is what the notices state, so it is recorded before them.
+    Activity.RECORD_FEE: ACTIVE_CYCLE,
+    Activity.RECORD_REPRESENTATION: frozenset({State.NOTICE_OF_INTENT}),
+}
+ACTIVITY_LABELS = {
+    Activity.LOG_CONTACT: "Log a contact",
+    Activity.RECORD_FEE: "Record the provider's CQC fee",
+    Activity.RECORD_REPRESENTATION: "Record a representation",
+}
+
+
 class TransitionNotAllowed(Exception):
     """The action is not allowed from the case's current stage."""
 
 
-def next_state(current: State | str, action: Action | str) -> State:
-    action = Action(action)
-    sources, target = TRANSITIONS[action]
-    if State(current) not in sources:
+def _sources(step: Action | Activity) -> frozenset[State]:
+    if isinstance(step, Activity):
+        return ACTIVITIES[step]
+    return TRANSITIONS[Action(step)][0]
+
+
+def is_allowed(current: State | str, step: Action | Activity) -> bool:
+    """Whether the table lets a case at ``current`` take the action (or record the activity)."""
+    return State(current) in _sources(step)
+
+
+def check_allowed(current: State | str, step: Action | Activity) -> None:
+    """Raise TransitionNotAllowed, in the caseworker's words, unless the table allows it."""
+    if not is_allowed(current, step):
+        label = (
+            ACTIVITY_LABELS[step]
+            if isinstance(step, Activity)
+            else ACTION_LABELS.get(Action(step), Action(step).value)
+        )
         raise TransitionNotAllowed(
-            f"You cannot {ACTION_LABELS.get(action, action.value).lower()} when the case is at "
+            f"You cannot {label[0].lower()}{label[1:]} when the case is at "
             f"'{LABELS[State(current)]}'."
         )
-    return target
+
+
+def next_state(current: State | str, action: Action | str) -> State:
+    action = Action(action)
+    check_allowed(current, action)
+    return TRANSITIONS[action][1]
 
 
 def allowed_actions(current: State | str, *, by_system: bool = False) -> list[Action]:
-    state = State(current)
+    """The actions the table allows from ``current``: the caseworker's, or the system's."""
     return [
         action
-        for action, (sources, _) in TRANSITIONS.items()
-        if state in sources and ((action in SYSTEM_ACTIONS) == by_system)
+        for action in TRANSITIONS
+        if is_allowed(current, action) and ((action in SYSTEM_ACTIONS) == by_system)
     ]
+
+
+def allowed_activities(current: State | str) -> list[Activity]:
+    return [activity for activity in ACTIVITIES if is_allowed(current, activity)]
 
 
 # Timeline wording for every event the case records (transitions and the rest).

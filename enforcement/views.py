@@ -26,7 +26,7 @@ from enforcement.selectors import (
     case_queue,
     provider_history,
 )
-from enforcement.transitions import ACTIVE_CYCLE, LABELS, Action, State, allowed_actions
+from enforcement.transitions import LABELS, Action, Activity, State, is_allowed
 from providers.access import role_of, role_required
 from providers.models import LocalAuthority, Location, Region, Role
 
@@ -35,21 +35,30 @@ READ_ROLES = (Role.CASEWORKER, Role.SUPPORT)
 
 @dataclass(frozen=True)
 class CaseAction:
-    """A caseworker action: its form's cleaned data are exactly the service's arguments."""
+    """A caseworker action: its form's cleaned data are exactly the service's arguments. The page
+    is offered when the transition table allows one of its steps from the case's stage (and the
+    service's own condition on that step holds); nothing here restates a stage rule."""
 
     slug: str
     label: str
     form: type[case_forms.CaseForm]
     service: Callable[..., Any]
-    available: Callable[[EnforcementCase], bool]
+    steps: tuple[Action | Activity, ...]
 
+    def refusal(self, case: EnforcementCase) -> str:
+        """Why it cannot be taken on the case now, or "" when it can: the transition table
+        first, then the service's condition on the steps the table allows."""
+        allowed = [step for step in self.steps if is_allowed(case.state, step)]
+        if not allowed:
+            return (
+                f"You cannot {self.label[0].lower()}{self.label[1:]} when the case is at "
+                f"'{case.state_label}'."
+            )
+        reasons = [services.condition_refusal(case, step) for step in allowed]
+        return reasons[0] if all(reasons) else ""
 
-def _states(*states: State) -> Callable[[EnforcementCase], bool]:
-    return lambda case: State(case.state) in states
-
-
-def _is_open(case: EnforcementCase) -> bool:
-    return case.is_open
+    def available(self, case: EnforcementCase) -> bool:
+        return not self.refusal(case)
 
 
 ACTIONS: dict[str, CaseAction] = {
@@ -60,73 +69,73 @@ ACTIONS: dict[str, CaseAction] = {
             "Log a contact",
             case_forms.ContactForm,
             services.case_log_contact,
-            _is_open,
+            (Activity.LOG_CONTACT,),
         ),
         CaseAction(
             "notice-of-intent",
             "Issue a notice of intent",
             case_forms.NoticeForm,
             services.case_issue_notice_of_intent,
-            lambda case: Action.ISSUE_NOTICE_OF_INTENT in allowed_actions(case.state),
+            (Action.ISSUE_NOTICE_OF_INTENT,),
         ),
         CaseAction(
             "record-fee",
             "Record the provider's CQC fee",
             case_forms.FeeForm,
             services.case_record_fee,
-            _states(*ACTIVE_CYCLE),
+            (Activity.RECORD_FEE,),
         ),
         CaseAction(
             "representation",
             "Record a representation",
             case_forms.RepresentationForm,
             services.case_record_representation,
-            lambda case: case.state == State.NOTICE_OF_INTENT and not case.decision,
+            (Activity.RECORD_REPRESENTATION,),
         ),
         CaseAction(
             "decision",
             "Record the decision",
             case_forms.DecisionForm,
             services.case_decide,
-            lambda case: case.state == State.NOTICE_OF_INTENT and not case.decision,
+            (Action.DECIDE_EXCUSE_ACCEPTED,),
         ),
         CaseAction(
             "final-notice",
             "Issue a final notice",
             case_forms.NoticeForm,
             services.case_issue_final_notice,
-            lambda case: case.state == State.NOTICE_OF_INTENT and case.decision == "not_accepted",
+            (Action.ISSUE_FINAL_NOTICE,),
         ),
         CaseAction(
             "appeal",
             "Record an appeal",
             case_forms.AppealForm,
             services.case_lodge_appeal,
-            _states(State.FINAL_NOTICE),
+            tuple(services.APPEAL_ACTIONS.values()),
         ),
         CaseAction(
             "appeal-outcome",
             "Record the appeal outcome",
             case_forms.OutcomeForm,
             services.case_appeal_outcome,
-            _states(State.APPEAL_PANEL, State.APPEAL_TRIBUNAL),
+            tuple(services.OUTCOME_ACTIONS.values()),
         ),
         CaseAction(
             "payment",
             "Record a payment",
             case_forms.PaymentForm,
             services.case_record_payment,
-            _states(State.FINAL_NOTICE),
+            (Action.RECORD_PAYMENT,),
         ),
         CaseAction(
-            "withdraw", "Withdraw the case", case_forms.ReasonForm, services.case_withdraw, _is_open
-        ),
-        CaseAction(
-            "close",
-            "Close the case",
+            "withdraw",
+            "Withdraw the case",
             case_forms.ReasonForm,
-            services.case_close,
-            _states(State.FIRST_BREACH, State.SECOND_BREACH),
+            services.case_withdraw,
+            (Action.WITHDRAW,),
+        ),
+        CaseAction(
+            "close", "Close the case", case_forms.ReasonForm, services.case_close, (Action.CLOSE,)
         ),
     )
 }
@@ -205,8 +214,16 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
 def case_action(request: HttpRequest, reference: str, slug: str) -> HttpResponse:
     case = _case(reference)
     action = ACTIONS.get(slug)
-    if action is None or not action.available(case):
-        raise PermissionDenied("That action is not available for this case now.")
+    if action is None:
+        raise PermissionDenied("There is no such action on a case.")
+    why_not = action.refusal(case)
+    if why_not:  # e.g. a second tab, or the case moved on: say why, change nothing
+        return render(
+            request,
+            "enforcement/not_available.html",
+            {"case": case, "action": action, "reason": why_not},
+            status=403,
+        )
     form = action.form(request.POST if request.method == "POST" else None, case=case)
     error = ""
     if request.method == "POST" and form.is_valid():

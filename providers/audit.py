@@ -19,7 +19,9 @@ from providers.models import AuditEvent, User
 SYSTEM = "system"
 
 
-def _actor_label(actor: User | None, label: str | None) -> str:
+def actor_label_for(actor: User | None, label: str | None = None) -> str:
+    """Who did it, as the audit trail and the case timeline write it: the label given, else
+    "Full Name <email>", else "system" when no one did."""
     if label:
         return label
     if actor is None:
@@ -39,7 +41,7 @@ def audit_record(
     history.add_reason(reason)
     return AuditEvent.objects.create(
         actor=actor,
-        actor_label=_actor_label(actor, actor_label),
+        actor_label=actor_label_for(actor, actor_label),
         action=action,
         target_type=ContentType.objects.get_for_model(target),
         target_id=str(target.pk),
@@ -59,7 +61,7 @@ def audit_record_many(
 ) -> int:
     """One row per target in a single INSERT: for sweeps and imports that change many rows."""
     history.add_reason(reason)
-    label = _actor_label(actor, actor_label)
+    label = actor_label_for(actor, actor_label)
     rows = [
         AuditEvent(
             actor=actor,

@@ -2,9 +2,9 @@
 
 A month's window opens at 00:00 Europe/London on the 8th and closes at the end of the 14th,
 or of the next working day when the 14th is a Saturday, Sunday or England bank holiday.
-The open date never moves (it opened on a bank holiday, 8 May 2023). Working days come from
-the ``holidays`` package (UK, subdivision ENG), which includes one-off days such as
-19 September 2022 and 8 May 2023.
+The open date never moves (it opened on a bank holiday, 8 May 2023). Working days are
+``capacity_tracker.lib.working_days`` (England bank holidays from the ``holidays`` package,
+including one-off days such as 19 September 2022 and 8 May 2023).
 
 Instants are aware datetimes in Europe/London. The close instant is exclusive: 00:00 of the
 day after the last day, so "saved before closes_at" is the whole of the last day whatever the
@@ -14,34 +14,14 @@ clocks do that night.
 from __future__ import annotations
 
 import datetime
-import functools
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-import holidays
+from capacity_tracker.lib.working_days import next_working_day_on_or_after
 
 LONDON = ZoneInfo("Europe/London")
 OPEN_DAY = 8
 DUE_DAY = 14
-
-
-@functools.cache
-def _england_bank_holidays(year: int) -> frozenset[datetime.date]:
-    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
-
-
-def is_bank_holiday(day: datetime.date) -> bool:
-    return day in _england_bank_holidays(day.year)
-
-
-def is_working_day(day: datetime.date) -> bool:
-    return day.weekday() < 5 and not is_bank_holiday(day)
-
-
-def next_working_day_on_or_after(day: datetime.date) -> datetime.date:
-    while not is_working_day(day):
-        day += datetime.timedelta(days=1)
-    return day
 
 
 @dataclass(frozen=True, order=True)

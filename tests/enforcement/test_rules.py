@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
+from capacity_tracker.lib.working_days import nth_working_day_after
 from enforcement.deadlines import (
     appeal_due,
     decision_due,
     deemed_given_on,
-    nth_working_day_after,
     representations_end,
 )
 from enforcement.fees import Band, LocationSize, calculate

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from capacity_tracker.lib.working_days import is_working_day
 from returns.deadlines import (
     LONDON,
     Period,
     current_or_next_window,
-    is_working_day,
     window_dates,
     windows_for_year,
 )
