@@ -3,7 +3,9 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
 
 from capacity_tracker.lib.history_admin import HistoryLinkMixin
 from providers.admin import ReadOnlyAdmin
@@ -16,9 +18,12 @@ from returns.models import (
     DatasetVersion,
     ItemRule,
     Return,
+    ReturnVersion,
+    WarningRule,
 )
 from returns.monitor import WindowMonitorMixin
 from returns.services import window_override
+from returns.warnings import warnings_from
 
 
 class WindowOverrideForm(forms.ModelForm):
@@ -175,3 +180,98 @@ class ReturnAdmin(ReadOnlyAdmin):
     search_fields = ["location__cqc_id", "location__name", "counted__reference"]
     list_select_related = ["location", "window", "counted", "latest"]
     raw_id_fields = ["location", "window", "latest", "counted"]
+
+
+@admin.register(WarningRule)
+class WarningRuleAdmin(HistoryLinkMixin, admin.ModelAdmin):
+    """The soft warnings' rules (returns/warnings.py). Support staff change thresholds, messages
+    and whether a rule is active with the "NECS support" group's change permission; adding or
+    deleting a rule is an operator's (the three defaults ship with returns/0014). A change
+    reaches every process once committed (the rules' cache is bumped on commit)."""
+
+    list_display = ["name", "code", "kind", "threshold", "active"]
+    list_editable = ["threshold", "active"]
+    list_filter = ["active", "kind"]
+    fields = [
+        "code",
+        "name",
+        "kind",
+        "threshold",
+        "numerator_codes",
+        "denominator_codes",
+        "message",
+        "help_text",
+        "active",
+        "order",
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        return ["code"] if obj is not None else []  # stored on versions: keep it stable
+
+
+class HasWarningsFilter(admin.SimpleListFilter):
+    title = "figures to check"
+    parameter_name = "warned"
+
+    def lookups(self, request: HttpRequest, model_admin: object) -> list[tuple[str, str]]:
+        return [("yes", "Sent with figures to check"), ("no", "None")]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[ReturnVersion]
+    ) -> QuerySet[ReturnVersion]:
+        if self.value() == "yes":
+            return queryset.exclude(warnings=[])
+        if self.value() == "no":
+            return queryset.filter(warnings=[])
+        return queryset
+
+
+@admin.register(ReturnVersion)
+class ReturnVersionAdmin(ReadOnlyAdmin):
+    """Read-only: every save of a return, with the soft warnings the sender was shown and sent
+    anyway ("figures checked"). Support staff read it with the group's view permission."""
+
+    list_display = [
+        "reference",
+        "return_head",
+        "number",
+        "kind",
+        "source",
+        "submitted_at",
+        "in_window",
+        "figures_checked",
+    ]
+    list_filter = [HasWarningsFilter, "kind", "source", "in_window"]
+    search_fields = ["reference", "return_head__location__cqc_id", "return_head__location__name"]
+    list_select_related = ["return_head__location", "return_head__window"]
+    raw_id_fields = ["return_head", "submitted_by", "dataset_version", "api_key", "via_supplier"]
+    exclude = ["warnings"]
+    readonly_fields = ["warnings_confirmed"]
+
+    @admin.display(description="Figures to check")
+    def figures_checked(self, obj: ReturnVersion) -> int:
+        return len(obj.warnings or [])
+
+    @admin.display(description="Figures the sender was asked to check, and sent")
+    def warnings_confirmed(self, obj: ReturnVersion) -> str:
+        warnings = warnings_from(obj.warnings or [])
+        if not warnings:
+            return "None"
+        return format_html(
+            '<ul class="warnings-confirmed">{}</ul>',
+            format_html_join(
+                "",
+                "<li>{} (item {}: this return {}, last return {}; rule {}, threshold {})</li>",
+                (
+                    (
+                        warning.message,
+                        warning.item,
+                        warning.value_text,
+                        warning.previous_text or "none",
+                        warning.rule,
+                        warning.threshold,
+                    )
+                    for warning in warnings
+                ),
+            ),
+        )

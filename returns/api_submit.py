@@ -49,6 +49,7 @@ from returns.submission import (
     return_save,
 )
 from returns.validation import Dataset
+from returns.warnings import active_rules
 
 
 @extend_schema_field({"type": ["integer", "string", "null"]})
@@ -111,6 +112,29 @@ class ReturnIn(serializers.Serializer):
     )
 
 
+@extend_schema_field({"type": "number"})
+class NumberField(serializers.Field):
+    """A figure as stored: a whole number, or a percentage to one decimal place."""
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class FigureWarningOut(serializers.Serializer):
+    rule = serializers.CharField(help_text="The rule's code, e.g. occupancy_change.")
+    item = serializers.CharField(help_text="The item code the figure is shown beside.")
+    message = serializers.CharField(
+        help_text='In plain English, e.g. "Occupancy has gone from 92% to 61% since the last '
+        'return".'
+    )
+    value = NumberField(help_text="This return's figure (a percentage when unit is %).")
+    previous = NumberField(
+        allow_null=True, help_text="The last return's figure; null if there is none."
+    )
+    threshold = NumberField(help_text="The rule's threshold when the return was saved.")
+    unit = serializers.CharField(help_text='"%" for a percentage, "" for a count.')
+
+
 class ReturnAccepted(serializers.Serializer):
     outcome = serializers.ChoiceField(
         choices=[("submitted", "submitted"), ("draft", "draft")],
@@ -133,6 +157,12 @@ class ReturnAccepted(serializers.Serializer):
     replaced_drafts = serializers.ListField(
         child=serializers.CharField(),
         help_text="Your earlier drafts for the same return that this one replaces.",
+    )
+    warnings = FigureWarningOut(
+        many=True,
+        help_text="Figures that differ sharply from the location's last return (or, for "
+        "staff absences, are high whatever it was), for you to check. Never a refusal: the "
+        "return is saved, and these are recorded with it as sent anyway. Empty for a draft.",
     )
 
 
@@ -300,12 +330,13 @@ def _submit(request: Request, caller: Caller, data: dict[str, Any]) -> Response:
                 window = window_for_saving(period=period, now=now)
             if caller.is_supplier:
                 draft = draft_receive(api_key=api_key, window=window, **fields)
-                body = {
+                body: dict[str, Any] = {
                     "outcome": "draft",
                     "reference": draft.reference,
                     "version_number": None,
                     "in_window": window.contains(now),
                     "replaced_drafts": draft.replaced_references,
+                    "warnings": [],
                 }
             else:
                 version = return_save(
@@ -319,6 +350,8 @@ def _submit(request: Request, caller: Caller, data: dict[str, Any]) -> Response:
                     source=ReturnSource.API,
                     based_on=data["based_on_version"],
                     api_key=api_key,
+                    # Soft warnings: worked out with the head locked, never refusing.
+                    warning_rules=active_rules(),
                     **fields,
                 )
                 body = {
@@ -327,6 +360,7 @@ def _submit(request: Request, caller: Caller, data: dict[str, Any]) -> Response:
                     "version_number": version.number,
                     "in_window": version.in_window,
                     "replaced_drafts": [],
+                    "warnings": version.warnings,
                 }
     except (ReturnInvalid, ReturnNotAllowed, StaleReturn, WindowNotStored) as exc:
         raise _refusal(exc) from None

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
 from capacity_tracker.lib import history
 from providers.models import CareType
+from returns import warnings as soft_warnings
 from returns.deadlines import LONDON, Period
 
 # A CSV upload waiting this long for the worker tells the person it is delayed.
@@ -303,6 +306,11 @@ class ReturnVersion(models.Model):
     via_supplier = models.ForeignKey(
         "api.Supplier", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The soft warnings (returns/warnings.py) the person was shown and sent anyway: rule code,
+    # item, value, previous value, threshold used and message, as FigureWarning.as_dict().
+    warnings = models.JSONField(
+        default=list, blank=True, help_text="Figures we asked the sender to check, and they sent."
+    )
 
     class Meta:
         ordering = ["return_head", "number"]
@@ -374,6 +382,11 @@ class BulkUpload(models.Model):
     )
     counts = models.JSONField(
         default=dict, blank=True, help_text="What the file will save, or saved."
+    )
+    warnings = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Figures to check (never blocking): row, location, care type and warning.",
     )
     created_at = models.DateTimeField()
     checked_at = models.DateTimeField(null=True, blank=True)
@@ -511,6 +524,95 @@ class ReturnDraft(models.Model):
         return f"Draft {self.reference} from {self.supplier_id}"
 
 
+class WarningRule(models.Model):
+    """A soft warning's rule (returns/warnings.py): data that support staff tune in admin.
+
+    The measure is the sum of ``numerator_codes`` (a count), or that sum as a percentage of the
+    sum of ``denominator_codes`` (for the two percentage kinds). Codes of both care types may
+    be listed: a return sums those its care type answers, and a measure none of whose items
+    are answered gives no warning.
+    """
+
+    class Kind(models.TextChoices):
+        CHANGE_POINTS = (
+            soft_warnings.CHANGE_POINTS,
+            "A percentage changed by more than the threshold (percentage points)",
+        )
+        FALL_TO_PERCENT = (
+            soft_warnings.FALL_TO_PERCENT,
+            "A count fell to the threshold (% of the last return) or less",
+        )
+        RATIO_ABOVE = (
+            soft_warnings.RATIO_ABOVE,
+            "A percentage is above the threshold (no last return needed)",
+        )
+
+    code = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=100, help_text="What support staff call it.")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    threshold = models.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Percentage points for a change; a percentage otherwise (0 to 100).",
+    )
+    numerator_codes = models.JSONField(
+        help_text='Item codes summed for the count, or the top of the percentage: ["a", "b"].'
+    )
+    denominator_codes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Item codes summed for the bottom of the percentage (percentage kinds only).",
+    )
+    message = models.CharField(
+        max_length=255,
+        help_text="Shown to the person, in plain English. May use {value}, {previous} and "
+        '{threshold}, e.g. "Occupancy has gone from {previous} to {value} since the last '
+        'return". Figures come with their % sign.',
+    )
+    help_text = models.CharField(
+        max_length=255, blank=True, help_text="Optional: shown under the message as a hint."
+    )
+    active = models.BooleanField(default=True, help_text="Untick to stop showing this warning.")
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(threshold__gte=0) & Q(threshold__lte=100),
+                name="warning_rule_threshold_0_to_100",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        for field in ("numerator_codes", "denominator_codes"):
+            codes = getattr(self, field)
+            if codes in (None, "") and field == "denominator_codes":
+                continue
+            if not isinstance(codes, list) or not all(
+                isinstance(code, str) and code for code in codes
+            ):
+                errors[field] = 'Enter a list of item codes, like ["beds_occupied"].'
+        if not errors.get("numerator_codes") and not self.numerator_codes:
+            errors["numerator_codes"] = "Enter at least one item code."
+        if (
+            self.kind in soft_warnings.RATIO_KINDS
+            and not errors.get("denominator_codes")
+            and not self.denominator_codes
+        ):
+            errors["denominator_codes"] = "A percentage needs the items to divide by."
+        problem = soft_warnings.message_problem(self.message or "")
+        if problem:
+            errors["message"] = problem
+        if errors:
+            raise ValidationError(errors)
+
+
 # --- Row-level history (django-pghistory, see capacity_tracker/lib/history.py) ----------------
 # Bulk uploads are not tracked: their rows are the uploader's own work record.
 
@@ -523,6 +625,7 @@ history.track()(Return)
 # A version is never changed once saved: only a change or a delete (tampering) leaves an event.
 history.track(changes_only=True)(ReturnVersion)
 history.track()(ReturnDraft)
+history.track()(WarningRule)
 
 
 class ReminderPass(models.Model):

@@ -38,9 +38,11 @@ from returns.submission import (
     ReturnNotAllowed,
     StaleReturn,
     Submitter,
+    previous_answers,
     previous_figures,
     return_save,
 )
+from returns.warnings import FigureWarning, active_rules, warnings_for
 
 PORTAL_ROLES = (Role.PROVIDER, Role.SUPPORT)
 YES_NO_LABELS = {"yes": "Yes", "no": "No"}
@@ -247,6 +249,19 @@ def _answer_rows(dataset, answers: dict[str, Any]) -> list[tuple[str, list[tuple
     return rows
 
 
+def _checked_rows(  # type: ignore[no-untyped-def]
+    dataset, answers: dict[str, Any], warnings: list[FigureWarning]
+) -> list[tuple[str, list[tuple[Any, str, list[FigureWarning]]]]]:
+    """As ``_answer_rows``, with each item's soft warnings beside its value."""
+    by_item: dict[str, list[FigureWarning]] = {}
+    for warning in warnings:
+        by_item.setdefault(warning.item, []).append(warning)
+    return [
+        (name, [(item, value, by_item.get(item.code, [])) for item, value in shown])
+        for name, shown in _answer_rows(dataset, answers)
+    ]
+
+
 @role_required(*PORTAL_ROLES)
 def check_answers(request: HttpRequest, period: str, cqc_id: str, care_type: str) -> HttpResponse:
     obligation = _obligation(request, period, cqc_id, care_type)
@@ -270,6 +285,9 @@ def check_answers(request: HttpRequest, period: str, cqc_id: str, care_type: str
                 answers=draft["answers"],
                 based_on=int(draft["based_on"]),
                 dataset=dataset,
+                # Worked out again with the head locked, against the version this save
+                # follows, and recorded as shown and confirmed: never taken from the page.
+                warning_rules=active_rules(),
             )
         except StaleReturn as exc:
             return render(
@@ -294,12 +312,23 @@ def check_answers(request: HttpRequest, period: str, cqc_id: str, care_type: str
             request.session.pop(obligation.session_key, None)
             request.session[obligation.saved_key] = version.reference
             return redirect("returns:saved", reference=version.reference)
+    # Soft warnings: never blocking. The rules come from the process's cache (see
+    # returns.warnings.active_rules); the last return's answers are one query.
+    rules = active_rules()
+    warnings = (
+        warnings_for(
+            draft["answers"], previous_answers(obligation.location, obligation.care_type), rules
+        )
+        if rules
+        else []
+    )
     return render(
         request,
         "returns/check_answers.html",
         _context(
             obligation,
-            sections=_answer_rows(dataset, draft["answers"]),
+            sections=_checked_rows(dataset, draft["answers"], warnings),
+            warnings=warnings,
             on_behalf=on_behalf,
             error=error,
         ),

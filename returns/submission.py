@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime
 import secrets
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import JSONField, OuterRef, Subquery
 
 from api.models import ApiKey, Supplier
 from capacity_tracker.lib import clock
@@ -31,6 +33,7 @@ from returns.models import (
 from returns.receipts import queue_receipt
 from returns.services import WindowNotStored, window_for_saving
 from returns.validation import Dataset, clean_answers
+from returns.warnings import WarningRuleSpec, warnings_for
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 REFERENCE_ATTEMPTS = 5
@@ -192,13 +195,20 @@ def return_save(
     api_key: ApiKey | None = None,
     via_supplier: Supplier | None = None,
     dataset: Dataset | None = None,
+    warning_rules: Sequence[WarningRuleSpec] | None = None,
 ) -> ReturnVersion:
     """Check and save one version. ``based_on`` is the version count the person started from;
     pass None only where no one edited a form (a CSV row, an email link confirmation, an API
     call). ``api_key`` and ``via_supplier`` record how an API return came (see ReturnVersion).
 
     The version is stamped when the save holds its locks, not at ``now`` (see ``saving_instant``);
-    a replay of the person's own save returns that save (see ``_own_replay``)."""
+    a replay of the person's own save returns that save (see ``_own_replay``).
+
+    ``warning_rules``: where the sender is shown the soft warnings (returns/warnings.py) and
+    sends anyway (the check answers page, the API's response), the active rules; a full
+    return then records the warnings its figures raise against the newest version before it,
+    read with the head's lock (no extra query). None (a draft confirmed, an email link) records
+    none: nobody was shown them."""
     started = clock.now()
     if source not in ReturnSource.values:
         raise ReturnNotAllowed(f"Unknown source {source!r}.")
@@ -243,6 +253,7 @@ def return_save(
                 api_key=api_key,
                 via_supplier=via_supplier,
                 dataset=dataset,
+                warning_rules=warning_rules,
             )
         except IntegrityError:
             if (
@@ -273,13 +284,17 @@ def _write(
     api_key: ApiKey | None,
     via_supplier: Supplier | None,
     dataset: Dataset,
+    warning_rules: Sequence[WarningRuleSpec] | None = None,
 ) -> ReturnVersion:
     """One attempt at the save's writes, all or nothing."""
+    warns = bool(warning_rules) and kind == ReturnKind.FULL
     with transaction.atomic():
         if window.pk is None:
             window = _stored(window, now)
         waited = hold_window_saves(window)
-        head, waited_for_head = _locked_head(location, care_type, window)
+        head, waited_for_head, last_answers = _locked_head(
+            location, care_type, window, with_previous=warns
+        )
         if based_on is not None and head.version_count != based_on:
             replayed = _own_replay(
                 head,
@@ -319,6 +334,12 @@ def _write(
             on_behalf_reason=on_behalf_reason.strip(),
             api_key=api_key,
             via_supplier=via_supplier,
+            warnings=[
+                warning.as_dict()
+                for warning in warnings_for(clean, last_answers, warning_rules or ())
+            ]
+            if warns
+            else [],
         )
         version.save(force_insert=True)
         head.version_count = version.number
@@ -453,8 +474,8 @@ def _stored(window: CollectionWindow, now: datetime.datetime) -> CollectionWindo
 
 
 def _locked_head(
-    location: Location, care_type: str, window: CollectionWindow
-) -> tuple[Return, bool]:
+    location: Location, care_type: str, window: CollectionWindow, *, with_previous: bool = False
+) -> tuple[Return, bool, dict[str, Any] | None]:
     """The obligation's head, created if this is the month's first save, locked until commit;
     and whether the save had to wait for another's lock on it.
 
@@ -464,12 +485,45 @@ def _locked_head(
     SKIP LOCKED tells a head someone else holds (a third query, then waiting for it) from a
     free one without an error. (A wait inside the insert is not seen: a save that races
     another's very first save of the head keeps its own ``now``.)
+
+    ``with_previous``: the lock's query also reads the answers of the location and care type's
+    newest version, any month (the third value; None if there is none or it was not asked
+    for), for the soft warnings. Read under the lock, it is the version this save follows.
     """
     lookup = {"location": location, "care_type": care_type, "window": window}
     Return.objects.bulk_create([Return(**lookup)], ignore_conflicts=True)
-    head = Return.objects.select_for_update(skip_locked=True).filter(**lookup).first()
+    heads = Return.objects.all()
+    if with_previous:
+        heads = heads.annotate(previous_answers=_newest_answers())
+    head = heads.select_for_update(skip_locked=True).filter(**lookup).first()
     waited = head is None
     if head is None:
-        head = Return.objects.select_for_update().get(**lookup)
+        head = heads.select_for_update().get(**lookup)
     head.location, head.window = location, window  # already loaded: spare the audit two queries
-    return head, waited
+    return head, waited, getattr(head, "previous_answers", None)
+
+
+def _newest_answers() -> Subquery:
+    """The answers of the newest version of the outer head's location and care type."""
+    return Subquery(
+        ReturnVersion.objects.filter(
+            return_head__location_id=OuterRef("location_id"),
+            return_head__care_type=OuterRef("care_type"),
+        )
+        .order_by("-submitted_at", "-pk")
+        .values("answers")[:1],
+        output_field=JSONField(),
+    )
+
+
+def previous_answers(location: Location, care_type: str) -> dict[str, Any] | None:
+    """The answers of the newest version of any month for the location and care type (a nil
+    return's are empty), or None: what a new save's soft warnings compare with. One query."""
+    return (
+        ReturnVersion.objects.filter(
+            return_head__location=location, return_head__care_type=care_type
+        )
+        .order_by("-submitted_at", "-pk")
+        .values_list("answers", flat=True)
+        .first()
+    )

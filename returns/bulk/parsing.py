@@ -26,6 +26,7 @@ from returns.models import (
     ReturnKind,
 )
 from returns.validation import Dataset, ItemSpec, clean_answers
+from returns.warnings import FigureWarning, WarningRuleSpec, warnings_for
 
 # Limits, stated on the upload page. 10,000 rows is four times the largest provider group's
 # location x care type count; 5 MB holds that with room to spare (about 150 bytes a row).
@@ -40,6 +41,8 @@ INLINE_MAX_BYTES = 1_000_000
 # A file with more errors than this is the wrong file: keep the first ones, count them all.
 # ``check_rows`` stops keeping them here too: a 5 MB file of stray cells once built 2.4 million.
 MAX_STORED_ERRORS = 5_000
+# Soft warnings (returns/warnings.py) kept for the preview, which shows them all; counted in full.
+MAX_STORED_WARNINGS = 5_000
 # The widest template is about 40 columns; a row wider than this is not one of ours.
 MAX_COLUMNS = 200
 PROGRESS_EVERY = 250
@@ -294,6 +297,10 @@ class CheckContext:
     previous: Mapping[tuple[int, str], Mapping[str, Any]]  # last figures per (location, care type)
     saved_this_window: frozenset[tuple[int, str]] = frozenset()
     not_in_file: Callable[[set[tuple[int, str]]], int | None] | None = None
+    # Soft warnings: the active rules, and the newest version's answers (any kind, any month)
+    # per (location, care type) that a full row's figures are compared with.
+    warning_rules: tuple[WarningRuleSpec, ...] = ()
+    latest: Mapping[tuple[int, str], Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -306,6 +313,7 @@ class GoodRow:
     nil_reason: str
     nil_reason_detail: str
     dataset_version_id: int | None
+    warnings: tuple[FigureWarning, ...] = ()  # never blocking: saved with the version
 
 
 @dataclass
@@ -314,6 +322,8 @@ class CheckResult:
     good: list[GoodRow]
     counts: dict[str, Any]
     error_count: int = -1  # every error found; -1: as many as ``errors`` holds
+    # The preview's "Check these figures": the first MAX_STORED_WARNINGS (see warning_rows).
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.error_count < 0:
@@ -352,7 +362,39 @@ def check_rows(
     }
     if not errors and context.not_in_file is not None:
         counts["not_in_file"] = context.not_in_file(pairs)
-    return CheckResult(errors=errors, good=good, counts=counts, error_count=error_count)
+    warned = warning_rows(good, context.datasets) if not errors else []
+    if context.warning_rules and not errors:
+        counts["warnings"] = sum(len(row.warnings) for row in good)  # the preview keeps fewer
+    return CheckResult(
+        errors=errors, good=good, counts=counts, error_count=error_count, warnings=warned
+    )
+
+
+def warning_rows(good: Sequence[GoodRow], datasets: Mapping[str, Dataset]) -> list[dict[str, Any]]:
+    """The rows' soft warnings as the preview shows them: row, location, care type, the item's
+    label, and the warning itself (``FigureWarning.as_dict``). The first MAX_STORED_WARNINGS."""
+    labels = {
+        (care_type, item.code): item.label
+        for care_type, dataset in datasets.items()
+        for item in dataset.items
+    }
+    shown: list[dict[str, Any]] = []
+    for row in good:
+        for warning in row.warnings:
+            if len(shown) >= MAX_STORED_WARNINGS:
+                return shown
+            shown.append(
+                {
+                    "row": row.number,
+                    "location": row.location.cqc_id,
+                    "location_name": row.location.name,
+                    "care_type": row.care_type,
+                    "care_type_label": str(CareType(row.care_type).label),
+                    "item_label": labels.get((row.care_type, warning.item), warning.item),
+                    **warning.as_dict(),
+                }
+            )
+    return shown
 
 
 def _check_row(
@@ -421,6 +463,16 @@ def _check_row(
         errors += unchanged_errors
     if errors:
         return errors
+    # Full rows only: an unchanged row repeats figures already sent (and checked) before.
+    warned = (
+        tuple(
+            warnings_for(
+                answers, context.latest.get((location.pk, care_type)), context.warning_rules
+            )
+        )
+        if kind == ReturnKind.FULL and context.warning_rules
+        else ()
+    )
     return GoodRow(
         number=row.number,
         location=location,
@@ -430,6 +482,7 @@ def _check_row(
         nil_reason="",
         nil_reason_detail="",
         dataset_version_id=dataset.version_id,
+        warnings=warned,
     )
 
 

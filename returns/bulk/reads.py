@@ -31,6 +31,7 @@ from returns.models import (
     ReturnVersion,
 )
 from returns.validation import Dataset
+from returns.warnings import active_rules
 
 # --- 3. Database: reads ---------------------------------------------------------------------
 
@@ -102,6 +103,16 @@ def _unchanged_location_ids(parsed: ParsedFile, located: _Located) -> set[int]:
     }
 
 
+def _full_location_ids(parsed: ParsedFile, located: _Located) -> set[int]:
+    return {
+        fact.pk
+        for row in parsed.rows
+        if row.kind == ReturnKind.FULL
+        and (fact := located.facts.get(row.cqc_id)) is not None
+        and fact.editable
+    }
+
+
 def _not_in_file_counter(user: User) -> Callable[[set[tuple[int, str]]], int | None]:
     """For provider users: how many of their location x care types the file leaves alone."""
 
@@ -145,12 +156,19 @@ def load_context(
     ).values_list("location_id", "care_type")
     unchanged_ids = _unchanged_location_ids(parsed, located)
     previous = latest_versions(unchanged_ids, figures_only=True) if unchanged_ids else {}
+    # Soft warnings: the rules (the process's cache, else one query) and every full row's last
+    # version (one query, whatever the number of rows). Read by the apply again, heads locked.
+    rules = active_rules()
+    full_ids = _full_location_ids(parsed, located) if rules else set()
+    latest = latest_versions(full_ids, figures_only=False) if full_ids else {}
     return CheckContext(
         datasets=datasets,
         locations=located.facts,
         previous={pair: version.answers for pair, version in previous.items()},
         saved_this_window=frozenset(saved),
         not_in_file=_not_in_file_counter(user) if previewing else None,
+        warning_rules=rules,
+        latest={pair: version.answers for pair, version in latest.items()},
     )
 
 

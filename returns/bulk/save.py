@@ -156,6 +156,7 @@ def _record_outcome(upload: BulkUpload, result: CheckResult, now: datetime.datet
     upload.errors = [error.as_dict() for error in result.errors[:MAX_STORED_ERRORS]]
     upload.error_count = result.error_count  # errors holds only the first MAX_STORED_ERRORS
     upload.counts = result.counts
+    upload.warnings = result.warnings  # never blocking: shown in the preview
     upload.rows_checked = upload.rows_total
     upload.checked_at = now
     care_types = result.counts.get("care_types") or []
@@ -166,6 +167,7 @@ def _record_outcome(upload: BulkUpload, result: CheckResult, now: datetime.datet
             "errors",
             "error_count",
             "counts",
+            "warnings",
             "rows_total",
             "rows_checked",
             "encoding",
@@ -438,6 +440,8 @@ def _save_versions(
                 in_window=in_window,
                 reference=reference,
                 on_behalf_reason=upload.on_behalf_reason,
+                # Worked out again by this apply's check, heads locked (the preview showed them).
+                warnings=[warning.as_dict() for warning in row.warnings],
             )
         )
     ReturnVersion.objects.bulk_create(versions, batch_size=BATCH)

@@ -36,10 +36,12 @@ from returns.bulk.tasks import apply_now_or_later, check_now_or_later
 from returns.bulk.xlsx import template_workbook
 from returns.models import BulkUpload, CollectionWindow, NilReason
 from returns.selectors import latest_opened_window
+from returns.warnings import FigureWarning
 
 PORTAL_ROLES = (Role.PROVIDER, Role.SUPPORT)
 SHOWN_ERRORS = 500  # on the page; the errors file has every stored one
 SUMMARY_ERRORS = 10  # in the error summary at the top
+SHOWN_WARNINGS = 500  # "Check these figures" on the preview; the upload keeps more
 # Told by name, so the form can say so at once. An .xlsx is read (told by its content, so a
 # renamed file works too); these are not.
 NOT_READ = (".xls", ".ods", ".numbers")
@@ -251,6 +253,10 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
     now = clock.now()
     errors = [bulk.CellError(**error) for error in upload.errors[:SHOWN_ERRORS]]
     counts = upload.counts or {}
+    warnings = [
+        {**shown, "warning": FigureWarning.from_dict(shown)}
+        for shown in (upload.warnings or [])[:SHOWN_WARNINGS]
+    ]
     return render(
         request,
         "returns/bulk_upload.html",
@@ -263,6 +269,9 @@ def upload_detail(request: HttpRequest, upload_id: int) -> HttpResponse:
             "more_errors": max(upload.error_count - SUMMARY_ERRORS, 0),
             "stored_all_errors": len(upload.errors) >= upload.error_count,
             "to_save": sum(counts.get(kind, 0) for kind in ("full", "unchanged", "nil")),
+            # Soft warnings: never blocking (returns/warnings.py).
+            "warnings": warnings,
+            "warning_count": counts.get("warnings", len(upload.warnings or [])),
             "same_file": bulk.same_file_uploads(upload),
             "is_uploader": upload.uploaded_by_id == request.user.pk,
             "on_behalf": _is_support(request),

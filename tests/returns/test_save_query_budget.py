@@ -21,6 +21,7 @@ from returns import datasets
 from returns.deadlines import LONDON
 from returns.models import DataItem, DatasetVersion, Return, ReturnVersion
 from returns.services import windows_ensure_ahead
+from returns.warnings import active_rules
 from tests.conftest import client_for
 from tests.factories import LocationFactory, ProviderUserFactory, SupportUserFactory
 from tests.portal_data import GOOD_CARE_HOME
@@ -62,6 +63,7 @@ def test_a_full_return_saves_within_the_query_budget(django_assert_max_num_queri
     location = LocationFactory()
     client = client_for(ProviderUserFactory(provider=location.provider))
     ContentType.objects.get_for_model(Return)  # Django caches it per process, as in production
+    active_rules()  # so are the warning rules, which the check answers page reads
     with in_window():
         assert client.get(url("returns:form", location)).status_code == 200  # the start page
         with django_assert_max_num_queries(SAVE_BUDGET) as captured:
