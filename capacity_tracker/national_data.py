@@ -649,7 +649,10 @@ VERSION_COLUMNS = (
     "in_window",
     "reference",
     "on_behalf_reason",
+    "warnings",
 )
+# Seeded saves were not shown soft warnings (returns/warnings.py): none were confirmed.
+NO_WARNINGS = "[]"
 NIL_REASONS = (
     (NilReason.NO_SERVICE_USERS, "", 0.7),
     (NilReason.NO_STAFF, "", 0.1),
@@ -919,6 +922,7 @@ def write_heads(heads: Sequence[Head], counts: Counts) -> list[int]:
                     save.in_window,
                     save.reference,
                     save.on_behalf_reason,
+                    NO_WARNINGS,
                 )
             )
         head_rows.append(
