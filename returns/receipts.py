@@ -16,13 +16,13 @@ Who gets the receipt of one save:
   save every day, so only the people who answer for the location hear of it.
 
 A CSV file gets one summary (``receipt_csv``) to the person who uploaded it, whatever the
-contact preferences of its many locations: they asked for the file to be saved. Its
-idempotency comes from the upload row (locked, saved once) rather than the unique key, which
-ignores rows without a location.
+contact preferences of its many locations: they asked for the file to be saved. The upload
+row (locked, saved once) queues it once, and the outbox's key for messages without a location
+(kind, scope, recipient) would refuse a second.
 
 GOV.UK Notify: set ``NOTIFY_TEMPLATE_IDS["receipt"]`` and ``["receipt_csv"]`` to templates
-with the same text as notifications/templates/notifications/email/receipt.txt and receipt_csv.txt. The personalisation is
-strings, except ``figures``, a list ("Label: value"), which Notify shows as bullets; Notify's
+with the same text as notifications/templates/notifications/email/receipt.txt and
+receipt_csv.txt. The personalisation is strings, except ``figures``, a list ("Label: value"), which Notify shows as bullets; Notify's
 optional content can key on ``is_nil`` and ``has_figures`` ("yes"/"no").
 """
 
