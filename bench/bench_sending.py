@@ -133,8 +133,7 @@ def send_gateway_only(count: int) -> float:
 def worker(log_path: str) -> None:
     """One of the worker processes of part 2 (this script run with --worker)."""
     from notifications import gateway as mail_gateway
-from notifications import send_limit
-    from notifications import outbox
+    from notifications import outbox, send_limit
 
     use_memory_backend()
     handed: list[tuple[float, str]] = []
