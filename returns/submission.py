@@ -3,6 +3,9 @@
 Every save is a new ReturnVersion under a locked Return head, so two people saving at once
 never overwrite each other: the second save names the version it started from and gets
 ``StaleReturn`` when someone else saved in between.
+
+The writes themselves (versions, heads, audit) are ``returns_save_many``'s, for one save here
+and for every row of a CSV file (returns/bulk/save.py).
 """
 
 from __future__ import annotations
@@ -10,16 +13,16 @@ from __future__ import annotations
 import datetime
 import secrets
 import zlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import JSONField, OuterRef, Subquery
+from django.db.models import F, JSONField, OuterRef, Q, Subquery
 
 from api.models import ApiKey, Supplier
 from capacity_tracker.lib import clock
-from providers.audit import audit_record
+from providers.audit import audit_record_many
 from providers.models import Contact, Location, User
 from returns.datasets import dataset_for
 from returns.models import (
@@ -78,6 +81,13 @@ class Submitter:
     def of(cls, user: User) -> Submitter:
         return cls(user=user, first_name=user.first_name, last_name=user.last_name)
 
+    @property
+    def audit_label(self) -> str | None:
+        """Who the audit trail names: None for a signed-in person (their own name is used)."""
+        if self.user is not None:
+            return None
+        return self.label or f"{self.first_name} {self.last_name} (email link)"
+
 
 def new_reference(window: CollectionWindow) -> str:
     code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
@@ -125,7 +135,7 @@ def _prepare(
         cleaned = clean_answers(dataset, answers or {})
         if not cleaned.is_valid:
             raise ReturnInvalid(cleaned.errors)
-        return cleaned.answers, dataset.version_id, dataset  # type: ignore[return-value]
+        return cleaned.answers, dataset.version_id, dataset
     if kind == ReturnKind.UNCHANGED:
         previous = previous_figures(location, care_type)
         if previous is None:
@@ -141,13 +151,13 @@ def _prepare(
                 "The questions have changed since your last return, so it cannot be confirmed "
                 "as unchanged. Fill in the return instead."
             )
-        return cleaned.answers, dataset.version_id, dataset  # type: ignore[return-value]
+        return cleaned.answers, dataset.version_id, dataset
     if kind == ReturnKind.NIL:
         if nil_reason not in NilReason.values:
             raise ReturnInvalid({"nil_reason": "Select why you are making a nil return"})
         if nil_reason == NilReason.OTHER and not nil_reason_detail.strip():
             raise ReturnInvalid({"nil_reason_detail": "Enter the reason for the nil return"})
-        return {}, dataset.version_id, dataset  # type: ignore[return-value]
+        return {}, dataset.version_id, dataset
     raise ReturnNotAllowed(f"Unknown return kind {kind!r}.")
 
 
@@ -295,17 +305,27 @@ def _write(
         head, waited_for_head, last_answers = _locked_head(
             location, care_type, window, with_previous=warns
         )
+        request = SaveRequest(
+            head=head,
+            reference=reference,
+            kind=kind,
+            answers=clean,
+            dataset_version_id=dataset_version_id,
+            nil_reason=nil_reason,
+            nil_reason_detail=nil_reason_detail,
+            warnings=[
+                warning.as_dict()
+                for warning in warnings_for(clean, last_answers, warning_rules or ())
+            ]
+            if warns
+            else [],
+        )
         if based_on is not None and head.version_count != based_on:
             replayed = _own_replay(
-                head,
+                request,
                 based_on=based_on,
                 submitter=submitter,
-                kind=kind,
                 source=source,
-                clean=clean,
-                dataset_version_id=dataset_version_id,
-                nil_reason=nil_reason if kind == ReturnKind.NIL else "",
-                nil_reason_detail=nil_reason_detail.strip() if kind == ReturnKind.NIL else "",
                 on_behalf_reason=on_behalf_reason.strip(),
             )
             if replayed is not None:
@@ -315,52 +335,16 @@ def _write(
             # Stamped now that it holds the window and the head: a save that waited for a
             # lock across the close is late, as it is by its commit (see saving_instant).
             now = saving_instant(now=now, started=started)
-        in_window = window.contains(now)
-        version = ReturnVersion(
-            reference=reference,
-            return_head=head,
-            number=head.version_count + 1,
-            kind=kind,
-            nil_reason=nil_reason if kind == ReturnKind.NIL else "",
-            nil_reason_detail=nil_reason_detail.strip() if kind == ReturnKind.NIL else "",
-            answers=clean,
-            dataset_version_id=dataset_version_id,
+        (version,) = returns_save_many(
+            [request],
+            window=window,
+            submitter=submitter,
             source=source,
-            submitted_by=submitter.user,
-            submitter_first_name=submitter.first_name,
-            submitter_last_name=submitter.last_name,
-            submitted_at=now,
-            in_window=in_window,
-            on_behalf_reason=on_behalf_reason.strip(),
+            now=now,
+            on_behalf_reason=on_behalf_reason,
             api_key=api_key,
             via_supplier=via_supplier,
-            warnings=[
-                warning.as_dict()
-                for warning in warnings_for(clean, last_answers, warning_rules or ())
-            ]
-            if warns
-            else [],
-        )
-        version.save(force_insert=True)
-        head.version_count = version.number
-        head.latest = version
-        if in_window:
-            head.counted = version
-        head.updated_at = now
-        head.save(update_fields=["version_count", "latest", "counted", "updated_at"])
-        audit_record(
-            actor=submitter.user,
-            actor_label=None
-            if submitter.user
-            else submitter.label or f"{submitter.first_name} {submitter.last_name} (email link)",
-            action=f"returns.return.{kind}",
-            target=head,
-            reason=on_behalf_reason,
-            data={
-                "reference": version.reference,
-                "number": version.number,
-                "source": source,
-                "in_window": in_window,
+            audit_data={
                 **({"api_key": api_key.prefix} if api_key else {}),
                 **({"via_supplier": via_supplier.name} if via_supplier else {}),
             },
@@ -376,6 +360,168 @@ def _write(
             now=now,
         )
     return version
+
+
+@dataclass(frozen=True)
+class SaveRequest:
+    """One version for ``returns_save_many`` to write: checked already (``_prepare``, the
+    bulk's ``check_rows``), under a head its caller has locked (``_locked_head``,
+    ``lock_heads``) with ``location`` and ``window`` loaded (the audit's label reads them).
+    ``nil_reason`` and ``nil_reason_detail`` are kept for a nil return only."""
+
+    head: Return
+    reference: str
+    kind: str
+    answers: dict[str, Any]
+    dataset_version_id: int
+    nil_reason: str = ""
+    nil_reason_detail: str = ""
+    # The soft warnings the sender saw and sent anyway, as FigureWarning.as_dict().
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def stored_nil_reason(self) -> str:
+        return self.nil_reason if self.kind == ReturnKind.NIL else ""
+
+    @property
+    def stored_nil_reason_detail(self) -> str:
+        return self.nil_reason_detail.strip() if self.kind == ReturnKind.NIL else ""
+
+
+def returns_save_many(
+    requests: Sequence[SaveRequest],
+    *,
+    window: CollectionWindow,
+    submitter: Submitter,
+    source: str,
+    now: datetime.datetime,
+    on_behalf_reason: str = "",
+    api_key: ApiKey | None = None,
+    via_supplier: Supplier | None = None,
+    audit_data: Mapping[str, Any] | None = None,
+    batch_size: int = 1_000,
+) -> list[ReturnVersion]:
+    """The writes of a save, for one return (``return_save``) or thousands (a CSV file): a new
+    version of each head, numbered after the head's last, stamped ``now`` (in the window or
+    not), each head pointed at it, and an audit event each (``audit_data`` added to its data).
+
+    The caller checked the figures and holds the heads' locks, at most one request a head,
+    all of ``window``; the caller's transaction makes it all or nothing. The queries do not
+    grow with the number of requests (batches of ``batch_size`` aside): the versions, one
+    UPDATE of the heads, the audit events of each kind. Receipts are the callers': one per
+    save, one per file."""
+    if len({request.head.pk for request in requests}) != len(requests):
+        raise ValueError("One version a head: the newest version is found by its number.")
+    in_window = window.contains(now)
+    reason = on_behalf_reason.strip()
+    versions = [
+        ReturnVersion(
+            reference=request.reference,
+            return_head=request.head,
+            number=request.head.version_count + 1,
+            kind=request.kind,
+            nil_reason=request.stored_nil_reason,
+            nil_reason_detail=request.stored_nil_reason_detail,
+            answers=request.answers,
+            dataset_version_id=request.dataset_version_id,
+            source=source,
+            submitted_by=submitter.user,
+            submitter_first_name=submitter.first_name,
+            submitter_last_name=submitter.last_name,
+            submitted_at=now,
+            in_window=in_window,
+            on_behalf_reason=reason,
+            api_key=api_key,
+            via_supplier=via_supplier,
+            warnings=request.warnings,
+        )
+        for request in requests
+    ]
+    ReturnVersion.objects.bulk_create(versions, batch_size=batch_size)
+    # One UPDATE for every head (bulk_update's CASE per row took seconds at 5,000 rows). Each
+    # head has exactly one new version and is locked, so its newest version is the one made;
+    # a single save names its version outright (no read of the versions in the UPDATE).
+    newest: ReturnVersion | Subquery = (
+        versions[0]
+        if len(versions) == 1
+        else Subquery(
+            ReturnVersion.objects.filter(return_head=OuterRef("pk"))
+            .order_by("-number")
+            .values("pk")[:1]
+        )
+    )
+    updated = Return.objects.filter(pk__in=[version.return_head_id for version in versions]).update(
+        version_count=F("version_count") + 1,
+        latest=newest,
+        counted=newest if in_window else F("counted"),
+        updated_at=now,
+    )
+    if updated != len(versions):  # impossible while the heads are locked: refuse, do not guess
+        raise RuntimeError(f"Updated {updated} return heads for {len(versions)} versions.")
+    for version in versions:  # what the UPDATE wrote, for the callers (no query)
+        head = version.return_head
+        head.version_count, head.latest, head.updated_at = version.number, version, now
+        if in_window:
+            head.counted = version
+    for kind in ReturnKind.values:  # nothing is written for a kind without versions
+        audit_record_many(
+            actor=submitter.user,
+            actor_label=submitter.audit_label,
+            action=f"returns.return.{kind}",
+            reason=on_behalf_reason,
+            targets=[
+                (
+                    version.return_head,
+                    {
+                        "reference": version.reference,
+                        "number": version.number,
+                        "source": source,
+                        "in_window": in_window,
+                        **(audit_data or {}),
+                    },
+                )
+                for version in versions
+                if version.kind == kind
+            ],
+        )
+    return versions
+
+
+def lock_heads(
+    window: CollectionWindow, pairs: Sequence[tuple[int, str]], *, batch_size: int = 1_000
+) -> dict[tuple[int, str], Return]:
+    """The heads of (location id, care type) ``pairs`` in ``window``, created if missing and
+    locked until commit, as ``_locked_head`` does for one.
+
+    The insert skips heads that exist (or that a portal save is creating right now: it waits
+    for that save to commit), then one SELECT ... FOR UPDATE locks every head in key order.
+    """
+    if not pairs:
+        return {}
+    Return.objects.bulk_create(
+        [Return(location_id=pk, care_type=care_type, window=window) for pk, care_type in pairs],
+        ignore_conflicts=True,
+        batch_size=batch_size,
+    )
+    wanted = Q()
+    for care_type in {care_type for _, care_type in pairs}:
+        wanted |= Q(
+            care_type=care_type, location_id__in=[pk for pk, ct in pairs if ct == care_type]
+        )
+    heads = Return.objects.select_for_update().filter(wanted, window=window).order_by("pk")
+    return {(head.location_id, head.care_type): head for head in heads}
+
+
+def new_references(window: CollectionWindow, count: int) -> list[str]:
+    """``count`` references unused so far: one query, another only on a (rare) collision."""
+    references: set[str] = set()
+    while len(references) < count:
+        fresh = {new_reference(window) for _ in range(count - len(references))} - references
+        taken = set(
+            ReturnVersion.objects.filter(reference__in=fresh).values_list("reference", flat=True)
+        )
+        references |= fresh - taken
+    return sorted(references)
 
 
 def hold_window_saves(window: CollectionWindow) -> bool:
@@ -431,16 +577,11 @@ def saving_instant(*, now: datetime.datetime, started: datetime.datetime) -> dat
 
 
 def _own_replay(
-    head: Return,
+    request: SaveRequest,
     *,
     based_on: int,
     submitter: Submitter,
-    kind: str,
     source: str,
-    clean: dict[str, Any],
-    dataset_version_id: int,
-    nil_reason: str,
-    nil_reason_detail: str,
     on_behalf_reason: str,
 ) -> ReturnVersion | None:
     """The head's latest version if it is this very save made already (a double click, a
@@ -448,17 +589,17 @@ def _own_replay(
     with the same figures, kind, source and reasons. Anyone else's save in between, or other
     figures, is a real conflict (None). Saves without a person (API keys, email links) have
     their own ways to make a repeat harmless and are never matched here."""
-    latest = head.latest
+    latest = request.head.latest
     if latest is None or submitter.user is None or latest.number != based_on + 1:
         return None
     same = (
         latest.submitted_by_id == submitter.user.pk
-        and latest.kind == kind
+        and latest.kind == request.kind
         and latest.source == source
-        and latest.answers == clean
-        and latest.dataset_version_id == dataset_version_id
-        and latest.nil_reason == nil_reason
-        and latest.nil_reason_detail == nil_reason_detail
+        and latest.answers == request.answers
+        and latest.dataset_version_id == request.dataset_version_id
+        and latest.nil_reason == request.stored_nil_reason
+        and latest.nil_reason_detail == request.stored_nil_reason_detail
         and latest.on_behalf_reason == on_behalf_reason
     )
     return latest if same else None
@@ -481,7 +622,7 @@ def _locked_head(
 
     Two queries whether or not it exists: the insert skips a head that exists (or that
     another save is creating right now: it waits for that save to commit), so losing the race
-    to create is not an error and needs no savepoint; as ``bulk._lock_heads`` does for many.
+    to create is not an error and needs no savepoint; as ``lock_heads`` does for many.
     SKIP LOCKED tells a head someone else holds (a third query, then waiting for it) from a
     free one without an error. (A wait inside the insert is not seen: a save that races
     another's very first save of the head keeps its own ``now``.)

@@ -12,6 +12,9 @@ Three layers, so that the rules can be tested without a database:
 
 The apply re-checks the file with the return heads locked, so a row that has become invalid
 since the preview (access removed, figures changed under an "unchanged" row) saves nothing.
+The versions are written by ``submission.returns_save_many``, the single save's own writes,
+and only the file's uploader may confirm it (``NotTheUploader``, checked by ``bulk_apply`` and
+``bulk_mark_applying`` for whoever the page or task says confirms).
 Saves of one provider's locations queue one behind another; different providers' saves run
 side by side (``_queue_behind_saves_of_the_same_providers``).
 """
@@ -23,12 +26,13 @@ import hashlib
 import zlib
 from collections.abc import Callable
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, Q
 
 from capacity_tracker.lib import clock
 from providers.access import Role, role_of
-from providers.audit import audit_record, audit_record_many
+from providers.audit import audit_record
 from providers.models import Location, User
 from returns.bulk import parsing as bulk_parsing
 from returns.bulk.parsing import (
@@ -66,20 +70,41 @@ from returns.models import (
     BulkUpload,
     CollectionWindow,
     Return,
-    ReturnKind,
     ReturnSource,
-    ReturnVersion,
 )
 from returns.receipts import queue_csv_receipt
 from returns.selectors import latest_opened_window
 from returns.services import WindowNotStored, window_for_saving
-from returns.submission import Submitter, hold_window_saves, new_reference, saving_instant
+from returns.submission import (
+    SaveRequest,
+    Submitter,
+    hold_window_saves,
+    lock_heads,
+    new_references,
+    returns_save_many,
+    saving_instant,
+)
 
 # --- 5. Database: writes ----------------------------------------------------------------------
 
 
 class BulkNotReady(Exception):
     """The upload cannot be confirmed now (it has errors, is being saved, or was saved)."""
+
+
+class NotTheUploader(PermissionDenied):
+    """Someone other than the uploader tried to confirm a file: whoever confirms is recorded as
+    the submitter of every return in it, so only the uploader may (not a colleague at the same
+    provider, not support staff). A PermissionDenied: a page that lets it through answers 403."""
+
+    def __init__(self) -> None:
+        super().__init__("Only the person who uploaded a file can confirm it.")
+
+
+def bulk_check_confirmer(upload: BulkUpload, user: User) -> None:
+    """``NotTheUploader`` unless ``user`` uploaded the file (the rule of ``bulk_apply``)."""
+    if upload.uploaded_by_id != user.pk:
+        raise NotTheUploader
 
 
 def estimated_rows(content: bytes) -> int:
@@ -177,11 +202,20 @@ def _record_outcome(upload: BulkUpload, result: CheckResult, now: datetime.datet
     )
 
 
-def bulk_mark_applying(*, upload_id: int) -> bool:
-    """Claim a checked upload for the worker; False if it was not ready (e.g. a double click)."""
-    claimed = BulkUpload.objects.filter(pk=upload_id, status=BulkUpload.Status.READY).update(
+def bulk_mark_applying(*, upload_id: int, confirmed_by: User | None = None) -> bool:
+    """Claim a checked upload for the worker; False if it was not ready (e.g. a double click).
+
+    ``confirmed_by``: the person confirming, refused (``NotTheUploader``) unless they uploaded
+    the file; the worker's ``bulk_apply`` then runs for them. None only where no person asks
+    (a script, a test)."""
+    ready = BulkUpload.objects.filter(pk=upload_id, status=BulkUpload.Status.READY)
+    if confirmed_by is not None:
+        ready = ready.filter(uploaded_by=confirmed_by)
+    claimed = ready.update(
         status=BulkUpload.Status.APPLYING, queued_at=None, lease_until=None, attempts=0
     )
+    if not claimed and confirmed_by is not None:
+        bulk_check_confirmer(BulkUpload.objects.only("uploaded_by").get(pk=upload_id), confirmed_by)
     return claimed == 1
 
 
@@ -256,11 +290,17 @@ class _Refused(Exception):
         self.error_count = len(errors) if error_count is None else error_count
 
 
-def bulk_apply(*, upload_id: int, now: datetime.datetime) -> BulkUpload:
+def bulk_apply(
+    *, upload_id: int, now: datetime.datetime, confirmed_by: User | None = None
+) -> BulkUpload:
     """Save every row of a checked file as returns with source ``csv``, in one transaction.
 
     The file is checked again with the heads locked; if anything is wrong now, nothing is saved
     and the upload shows the new errors. Safe to run twice: a saved upload is left alone.
+
+    ``confirmed_by``: the person confirming in the request, refused (``NotTheUploader``)
+    unless they uploaded the file, whatever the upload's state. None: no person asks here (the
+    worker carrying out a confirmation ``bulk_mark_applying`` accepted, a script, a test).
     """
     started = clock.now()
     with transaction.atomic():
@@ -271,6 +311,8 @@ def bulk_apply(*, upload_id: int, now: datetime.datetime) -> BulkUpload:
             .select_related("uploaded_by", "window")
             .get(pk=upload_id)
         )
+        if confirmed_by is not None:
+            bulk_check_confirmer(upload, confirmed_by)
         if upload.status == BulkUpload.Status.APPLIED:
             return upload
         if upload.status not in (BulkUpload.Status.READY, BulkUpload.Status.APPLYING):
@@ -320,7 +362,7 @@ def _check_and_save(upload: BulkUpload, now: datetime.datetime) -> CheckResult:
     located = _locate(parsed, user)
     pairs = _pairs(parsed, located)
     _queue_behind_saves_of_the_same_providers(window, {pk for pk, _ in pairs})
-    heads = _lock_heads(window, pairs)
+    heads = lock_heads(window, pairs, batch_size=BATCH)
     context = load_context(parsed, user=user, window=window, datasets=datasets, located=located)
     result = check_rows(parsed, context)
     if result.errors:
@@ -371,42 +413,6 @@ def _queue_behind_saves_of_the_same_providers(
         cursor.execute(sql, [month, sorted(location_ids)])
 
 
-def _lock_heads(
-    window: CollectionWindow, pairs: list[tuple[int, str]]
-) -> dict[tuple[int, str], Return]:
-    """Create the missing heads and lock them all, as ``submission._locked_head`` does for one.
-
-    The insert skips heads that exist (or that a portal save is creating right now: it waits
-    for that save to commit), then one SELECT ... FOR UPDATE locks every head in key order.
-    """
-    if not pairs:
-        return {}
-    Return.objects.bulk_create(
-        [Return(location_id=pk, care_type=care_type, window=window) for pk, care_type in pairs],
-        ignore_conflicts=True,
-        batch_size=BATCH,
-    )
-    wanted = Q()
-    for care_type in {care_type for _, care_type in pairs}:
-        wanted |= Q(
-            care_type=care_type, location_id__in=[pk for pk, ct in pairs if ct == care_type]
-        )
-    heads = Return.objects.select_for_update().filter(wanted, window=window).order_by("pk")
-    return {(head.location_id, head.care_type): head for head in heads}
-
-
-def _new_references(window: CollectionWindow, count: int) -> list[str]:
-    """``count`` references unused so far: one query, another only on a (rare) collision."""
-    references: set[str] = set()
-    while len(references) < count:
-        fresh = {new_reference(window) for _ in range(count - len(references))} - references
-        taken = set(
-            ReturnVersion.objects.filter(reference__in=fresh).values_list("reference", flat=True)
-        )
-        references |= fresh - taken
-    return sorted(references)
-
-
 def _save_versions(
     upload: BulkUpload,
     good: list[GoodRow],
@@ -414,72 +420,40 @@ def _save_versions(
     located: _Located,
     now: datetime.datetime,
 ) -> None:
-    """Write what ``submission.return_save`` writes for each row, in batches."""
+    """Save each row as ``submission.return_save`` saves one (``returns_save_many`` writes
+    both), then queue one receipt for the file."""
     window = upload.window
-    submitter = Submitter.of(upload.uploaded_by)
-    in_window = window.contains(now)
-    versions = []
-    for row, reference in zip(good, _new_references(window, len(good)), strict=True):
+    requests = []
+    for row, reference in zip(good, new_references(window, len(good)), strict=True):
+        if row.dataset_version_id is None:  # GoodRow allows it, yet every checked row has one
+            raise RuntimeError(f"Row {row.number} was checked without a dataset.")
         head = heads[(row.location.pk, row.care_type)]
         head.location, head.window = located.instances[row.location.pk], window  # for audit labels
-        nil = row.kind == ReturnKind.NIL
-        versions.append(
-            ReturnVersion(
-                return_head=head,
-                number=head.version_count + 1,
+        requests.append(
+            SaveRequest(
+                head=head,
+                reference=reference,
                 kind=row.kind,
-                nil_reason=row.nil_reason if nil else "",
-                nil_reason_detail=row.nil_reason_detail.strip() if nil else "",
                 answers=row.answers,
                 dataset_version_id=row.dataset_version_id,
-                source=ReturnSource.CSV,
-                submitted_by=submitter.user,
-                submitter_first_name=submitter.first_name,
-                submitter_last_name=submitter.last_name,
-                submitted_at=now,
-                in_window=in_window,
-                reference=reference,
-                on_behalf_reason=upload.on_behalf_reason,
+                nil_reason=row.nil_reason,
+                nil_reason_detail=row.nil_reason_detail,
                 # Worked out again by this apply's check, heads locked (the preview showed them).
                 warnings=[warning.as_dict() for warning in row.warnings],
             )
         )
-    ReturnVersion.objects.bulk_create(versions, batch_size=BATCH)
-    # One UPDATE for every head (bulk_update's CASE per row took seconds at 5,000 rows). Each
-    # head has exactly one new version and is locked, so its newest version is the one we made.
-    newest = (
-        ReturnVersion.objects.filter(return_head=OuterRef("pk")).order_by("-number").values("pk")
-    )[:1]
-    updated = Return.objects.filter(pk__in=[v.return_head_id for v in versions]).update(
-        version_count=F("version_count") + 1,
-        latest=Subquery(newest),
-        counted=Subquery(newest) if in_window else F("counted"),
-        updated_at=now,
+    versions = returns_save_many(
+        requests,
+        window=window,
+        submitter=Submitter.of(upload.uploaded_by),
+        source=ReturnSource.CSV,
+        now=now,
+        on_behalf_reason=upload.on_behalf_reason,
+        audit_data={"bulk_upload": upload.pk},
+        batch_size=BATCH,
     )
-    if updated != len(versions):  # impossible while the heads are locked: refuse, do not guess
-        raise RuntimeError(f"Updated {updated} return heads for {len(versions)} versions.")
-    for kind in ReturnKind.values:
-        audit_record_many(
-            actor=submitter.user,
-            action=f"returns.return.{kind}",
-            reason=upload.on_behalf_reason,
-            targets=[
-                (
-                    version.return_head,
-                    {
-                        "reference": version.reference,
-                        "number": version.number,
-                        "source": ReturnSource.CSV,
-                        "in_window": in_window,
-                        "bulk_upload": upload.pk,
-                    },
-                )
-                for version in versions
-                if version.kind == kind
-            ],
-        )
     # One summary for the file (not one per row), committed with the save.
-    queue_csv_receipt(upload, versions, in_window=in_window, now=now)
+    queue_csv_receipt(upload, versions, in_window=window.contains(now), now=now)
 
 
 # What the views, the task and the tests use, wherever it now lives.
@@ -493,10 +467,11 @@ __all__ = [
     "CheckContext",
     "CheckResult",
     "LocationFact",
+    "NotTheUploader",
     "WindowNotStored",
-    "audit_record_many",
     "bulk_apply",
     "bulk_check",
+    "bulk_check_confirmer",
     "bulk_claim_step",
     "bulk_mark_applying",
     "bulk_mark_failed",

@@ -11,7 +11,6 @@ import datetime
 from typing import Any
 
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import (
     FileResponse,
@@ -29,7 +28,13 @@ from django.views.decorators.http import require_POST
 from capacity_tracker.lib import clock
 from capacity_tracker.lib.csv_files import iter_csv_lines
 from capacity_tracker.lib.exports import XLSX_CONTENT_TYPE
-from providers.access import editable_locations, get_provider_for, role_of, role_required
+from providers.access import (
+    editable_locations,
+    get_provider_for,
+    role_of,
+    role_required,
+    signed_in_user,
+)
 from providers.models import CareType, Provider, Role
 from returns.bulk import save as bulk
 from returns.bulk.tasks import apply_now_or_later, check_now_or_later
@@ -96,15 +101,16 @@ def _is_support(request: HttpRequest) -> bool:
 
 def _template_provider(request: HttpRequest) -> Provider | None:
     """Provider users get their own provider's template; support staff name a provider."""
+    user = signed_in_user(request)
     if not _is_support(request):
-        return request.user.provider
+        return user.provider
     cqc_id = request.GET.get("provider", "").strip()
-    return get_provider_for(request.user, cqc_id) if cqc_id else None
+    return get_provider_for(user, cqc_id) if cqc_id else None
 
 
 def _upload_for(request: HttpRequest, upload_id: int) -> BulkUpload:
     upload = (
-        bulk.uploads_visible_to(request.user)
+        bulk.uploads_visible_to(signed_in_user(request))
         .select_related("window", "uploaded_by", "provider")
         .defer("content")  # up to 5 MB, and the progress endpoint is polled
         .filter(pk=upload_id)
@@ -155,6 +161,7 @@ def _template_links(request: HttpRequest, provider: Provider) -> list[dict[str, 
 def start(request: HttpRequest) -> HttpResponse:
     """Download a template, read what each column means, upload a file, see recent uploads."""
     now = clock.now()
+    user = signed_in_user(request)
     window = latest_opened_window(now)
     on_behalf = _is_support(request)
     provider_error = ""
@@ -170,7 +177,7 @@ def start(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 upload = bulk.bulk_upload_create(
-                    user=request.user,
+                    user=user,
                     file_name=form.cleaned_data["file"].name,
                     content=b"".join(form.cleaned_data["file"].chunks()),
                     on_behalf_reason=form.cleaned_data["on_behalf_reason"],
@@ -198,8 +205,8 @@ def start(request: HttpRequest) -> HttpResponse:
             "nil_reasons": NilReason.choices,
             "max_mb": bulk.MAX_FILE_BYTES // 1024 // 1024,
             "max_rows": bulk.MAX_ROWS,
-            "uploads": bulk.uploads_visible_to(request.user)
-            .filter(uploaded_by=request.user)
+            "uploads": bulk.uploads_visible_to(user)
+            .filter(uploaded_by=user)
             .select_related("uploaded_by")
             .defer("content", "errors")[:10],
         },
@@ -218,7 +225,7 @@ def _template(request: HttpRequest, care_type: str, extension: str) -> tuple[str
         raise Http404("Choose a provider first.")
     window = latest_opened_window(clock.now())
     header, rows = bulk.template_rows(
-        user=request.user, provider=provider, window=window, care_types=care_types
+        user=signed_in_user(request), provider=provider, window=window, care_types=care_types
     )
     slug = care_type.replace("_", "-")
     return f"returns-{window.period_key}-{provider.cqc_id}-{slug}.{extension}", header, rows
@@ -315,8 +322,6 @@ def upload_errors(request: HttpRequest, upload_id: int) -> StreamingHttpResponse
 @role_required(*PORTAL_ROLES)
 def upload_confirm(request: HttpRequest, upload_id: int) -> HttpResponse:
     upload = _upload_for(request, upload_id)
-    if upload.uploaded_by_id != request.user.pk:
-        raise PermissionDenied("Only the person who uploaded a file can confirm it.")
-    if upload.status == BulkUpload.Status.READY:
-        apply_now_or_later(upload, now=clock.now())
+    # Only the uploader may confirm: bulk.NotTheUploader, a PermissionDenied (403), otherwise.
+    apply_now_or_later(upload, confirmed_by=signed_in_user(request), now=clock.now())
     return redirect("bulk:upload", upload_id=upload.pk)

@@ -556,7 +556,7 @@ def test_a_database_failure_while_saving_saves_nothing(provider_user, homes):
             return 0
 
         with (
-            mock.patch("returns.bulk.save.audit_record_many", side_effect=fail_on_last_kind),
+            mock.patch("returns.submission.audit_record_many", side_effect=fail_on_last_kind),
             pytest.raises(RuntimeError),
         ):
             bulk.bulk_apply(upload_id=latest_upload().pk, now=IN_WINDOW)
