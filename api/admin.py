@@ -29,7 +29,9 @@ from api.services import key_create, key_revoke
 from api.usage import noted_use
 from capacity_tracker.lib import clock
 from capacity_tracker.lib.history_admin import HistoryLinkMixin
+from providers.access import signed_in_user
 from providers.admin import ReadOnlyAdmin
+from providers.models import LocalAuthority, Provider
 
 # Registered here, beside the keys and grants it comes from, though the model is returns'.
 from returns.models import ReturnDraft
@@ -64,7 +66,7 @@ class ApiKeyCreateForm(forms.Form):
         widget=AutocompleteSelect(ApiKey._meta.get_field("supplier"), admin.site),
     )
     provider = forms.ModelChoiceField(
-        queryset=ApiKey._meta.get_field("provider").related_model.objects.all(),
+        queryset=Provider.objects.all(),
         required=False,
         help_text=(
             "For a provider's key; for a supplier's key, limits it to this provider's grant "
@@ -73,7 +75,7 @@ class ApiKeyCreateForm(forms.Form):
         widget=AutocompleteSelect(ApiKey._meta.get_field("provider"), admin.site),
     )
     local_authority = forms.ModelChoiceField(
-        queryset=ApiKey._meta.get_field("local_authority").related_model.objects.all(),
+        queryset=LocalAuthority.objects.all(),
         required=False,
         help_text="For a council's key.",
         widget=AutocompleteSelect(ApiKey._meta.get_field("local_authority"), admin.site),
@@ -89,7 +91,8 @@ class ApiKeyCreateForm(forms.Form):
         self.today = today
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         kind = data.get("kind")
         if kind is None:
             return data
@@ -118,29 +121,32 @@ class RevokeForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea, max_length=1000)
 
 
+# Only the name may change; the rest is the key's record. The digest is never shown.
+API_KEY_FIELDS = (
+    "name",
+    "kind",
+    "prefix",
+    "supplier",
+    "provider",
+    "local_authority",
+    "expires_at",
+    "created_at",
+    "created_by",
+    "last_used",
+    "revoked_at",
+    "revoked_by",
+    "revoke_reason",
+)
+
+
 @admin.register(ApiKey)
 class ApiKeyAdmin(HistoryLinkMixin, admin.ModelAdmin):
     list_display = ["name", "prefix", "owner", "kind", "expires_at", "last_used", "revoked_at"]
     list_filter = ["kind", ("revoked_at", admin.EmptyFieldListFilter)]
     list_select_related = ["supplier", "provider", "local_authority"]
     search_fields = ["name", "prefix", "supplier__name", "provider__name", "provider__cqc_id"]
-    # Only the name may change; the rest is the key's record. The digest is never shown.
-    fields = [
-        "name",
-        "kind",
-        "prefix",
-        "supplier",
-        "provider",
-        "local_authority",
-        "expires_at",
-        "created_at",
-        "created_by",
-        "last_used",
-        "revoked_at",
-        "revoked_by",
-        "revoke_reason",
-    ]
-    readonly_fields = [f for f in fields if f != "name"]
+    fields = API_KEY_FIELDS
+    readonly_fields = [f for f in API_KEY_FIELDS if f != "name"]
     actions = ["revoke"]
 
     @admin.display(description="owner")
@@ -167,7 +173,7 @@ class ApiKeyAdmin(HistoryLinkMixin, admin.ModelAdmin):
             data = form.cleaned_data
             try:
                 api_key, raw = key_create(
-                    actor=request.user,
+                    actor=signed_in_user(request),
                     kind=data["kind"],
                     name=data["name"],
                     now=now,
@@ -215,10 +221,11 @@ class ApiKeyAdmin(HistoryLinkMixin, admin.ModelAdmin):
             form = RevokeForm(request.POST)
             if form.is_valid():
                 now = clock.now()
+                actor = signed_in_user(request)
                 keys = list(live)
                 for api_key in keys:
                     key_revoke(
-                        actor=request.user,
+                        actor=actor,
                         api_key_id=api_key.pk,
                         reason=form.cleaned_data["reason"],
                         now=now,
@@ -253,7 +260,7 @@ class SupplierGrantAdmin(HistoryLinkMixin, ReadOnlyAdmin):
     list_select_related = ["supplier", "provider", "granted_by"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter), "all_locations"]
     search_fields = ["supplier__name", "provider__name", "provider__cqc_id"]
-    fields = [
+    readonly_fields = [
         "supplier",
         "provider",
         "all_locations",
@@ -263,7 +270,7 @@ class SupplierGrantAdmin(HistoryLinkMixin, ReadOnlyAdmin):
         "revoked_at",
         "revoked_by",
     ]
-    readonly_fields = fields
+    fields = [*readonly_fields]
 
     @admin.display(description="locations")
     def location_list(self, grant: SupplierGrant) -> str:

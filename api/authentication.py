@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pghistory
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -14,6 +14,10 @@ from api.models import ApiKey
 from capacity_tracker.lib import clock, history
 from capacity_tracker.lib.json_logs import security_event
 from capacity_tracker.security_log import _ip
+
+if TYPE_CHECKING:  # for the type checker only: importing these here would be circular
+    from drf_spectacular.openapi import AutoSchema
+    from rest_framework.request import Request
 
 SCHEME = "Api-Key"
 
@@ -45,7 +49,7 @@ class ApiKeyPrincipal:
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
-    def authenticate(self, request):  # type: ignore[no-untyped-def]
+    def authenticate(self, request: Request) -> tuple[ApiKeyPrincipal, ApiKey] | None:
         header = authentication.get_authorization_header(request).decode("latin-1")
         scheme, _, raw = header.partition(" ")
         if scheme.lower() != SCHEME.lower():
@@ -73,7 +77,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             why = "This API key was revoked. Ask for a new one."
         elif now >= found.expires_at:
             why = "This API key has expired. Ask for a new one."
-        elif found.supplier_id is not None and not found.supplier.is_active:
+        elif found.supplier is not None and not found.supplier.is_active:
             why = "This supplier's access to the service has been stopped."
         else:
             why = ""
@@ -92,7 +96,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             pghistory.context(api_key=found.prefix, api_key_owner=found.owner_label)
         return ApiKeyPrincipal(found), found
 
-    def authenticate_header(self, request) -> str:  # type: ignore[no-untyped-def]
+    def authenticate_header(self, request: Request) -> str:
         return SCHEME
 
 
@@ -100,7 +104,7 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
     target_class = "api.authentication.ApiKeyAuthentication"
     name = "ApiKey"
 
-    def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, str]:
         return {
             "type": "apiKey",
             "in": "header",

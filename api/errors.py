@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
@@ -54,7 +54,7 @@ def errors_of(exc: exceptions.APIException) -> list[dict[str, Any]]:
     return list(_flatten(exc.detail, None))
 
 
-def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse:
     response = exception_handler(exc, context)  # APIException, Http404, PermissionDenied
     if response is None and db_unavailable.is_database_unavailable(exc):
         return db_unavailable.answer(context["request"], exc)  # PostgreSQL away: 503, retry

@@ -12,12 +12,13 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
-from capacity_tracker.lib import history
+from capacity_tracker.lib import clock, history
 from providers.models import LocalAuthority, Location, Provider
 
 
@@ -70,7 +71,7 @@ class ApiKey(models.Model):
     )
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -138,7 +139,7 @@ class ApiKey(models.Model):
             return str(self.local_authority)
         return "DHSC"
 
-    def usable_at(self, now) -> bool:  # type: ignore[no-untyped-def]
+    def usable_at(self, now: datetime.datetime) -> bool:
         return self.revoked_at is None and now < self.expires_at
 
 
@@ -151,7 +152,7 @@ class SupplierGrant(models.Model):
     locations = models.ManyToManyField(
         Location, blank=True, through="SupplierGrantLocation", related_name="supplier_grants"
     )
-    granted_at = models.DateTimeField(default=timezone.now)
+    granted_at = models.DateTimeField(default=clock.now)
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -204,7 +205,7 @@ class IdempotencyRecord(models.Model):
     request_digest = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()
     response_body = models.JSONField()
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(default=clock.now, db_index=True)
 
     class Meta:
         constraints = [

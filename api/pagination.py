@@ -9,4 +9,4 @@ class ApiCursorPagination(CursorPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
-    ordering = "pk"
+    ordering: str | list[str] | tuple[str, ...] = "pk"

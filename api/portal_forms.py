@@ -23,6 +23,13 @@ ALL = "all"
 SOME = "some"
 
 
+def _model_choices(form: forms.Form, name: str) -> forms.ModelChoiceField:
+    """The form's field ``name``, declared as a model choice (or multiple choice) field."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    return field
+
+
 class GrantForm(forms.Form):
     """Which supplier (when giving access) and which locations."""
 
@@ -56,11 +63,12 @@ class GrantForm(forms.Form):
             # Changing a grant: the supplier is the grant's, fixed.
             del self.fields["supplier"]
         else:
-            self.fields["supplier"].queryset = suppliers
-        self.fields["locations"].queryset = locations
+            _model_choices(self, "supplier").queryset = suppliers
+        _model_choices(self, "locations").queryset = locations
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("scope") == SOME and not data.get("locations"):
             self.add_error("locations", "Select at least one location")
         return data
@@ -95,7 +103,7 @@ class KeyForm(forms.Form):
         self, *args: Any, suppliers: QuerySet[Supplier], today: datetime.date, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["supplier"].queryset = suppliers
+        _model_choices(self, "supplier").queryset = suppliers
         self.today = today
 
     def clean_name(self) -> str:

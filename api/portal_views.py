@@ -23,11 +23,11 @@ from api.models import ApiKey, ApiKeyKind, Supplier, SupplierGrant
 from api.portal_forms import ALL, SOME, GrantForm, KeyForm, ReasonForm
 from api.usage import noted_use
 from capacity_tracker.lib import clock
-from providers.access import can_approve_users_of, role_required
+from providers.access import AuthenticatedHttpRequest, can_approve_users_of, role_required
 from providers.models import Location, Provider, Role
 
 
-def _own_provider(request: HttpRequest) -> Provider:
+def _own_provider(request: AuthenticatedHttpRequest) -> Provider:
     """The approver's provider; asked before any look-up, so a non-approver learns nothing."""
     provider = request.user.provider
     if provider is None or not can_approve_users_of(request.user, provider):
@@ -74,7 +74,7 @@ class KeyRow:
 
 
 @role_required(Role.PROVIDER)
-def access(request: HttpRequest) -> HttpResponse:
+def access(request: AuthenticatedHttpRequest) -> HttpResponse:
     provider = _own_provider(request)
     keys = [KeyRow(key=key, last_used=noted_use(key)) for key in _own_keys(provider)]
     return render(
@@ -102,7 +102,7 @@ def _grant_page(
 
 
 @role_required(Role.PROVIDER)
-def grant_add(request: HttpRequest) -> HttpResponse:
+def grant_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     provider = _own_provider(request)
     # A supplier that has access already is changed from its row, not given access twice.
     suppliers = Supplier.objects.filter(is_active=True).exclude(
@@ -133,7 +133,7 @@ def grant_add(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.PROVIDER)
-def grant_change(request: HttpRequest, grant_id: int) -> HttpResponse:
+def grant_change(request: AuthenticatedHttpRequest, grant_id: int) -> HttpResponse:
     provider = _own_provider(request)
     grant = _live_grant(provider, grant_id)
     form = GrantForm(
@@ -163,7 +163,7 @@ def grant_change(request: HttpRequest, grant_id: int) -> HttpResponse:
 
 
 @role_required(Role.PROVIDER)
-def grant_remove(request: HttpRequest, grant_id: int) -> HttpResponse:
+def grant_remove(request: AuthenticatedHttpRequest, grant_id: int) -> HttpResponse:
     provider = _own_provider(request)
     grant = _live_grant(provider, grant_id)
     if request.method == "POST":
@@ -184,7 +184,7 @@ def grant_remove(request: HttpRequest, grant_id: int) -> HttpResponse:
 
 
 @role_required(Role.PROVIDER)
-def key_add(request: HttpRequest) -> HttpResponse:
+def key_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     provider = _own_provider(request)
     now = clock.now()
     today = clock.local_date(now)
@@ -230,7 +230,7 @@ def key_add(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.PROVIDER)
-def key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
+def key_revoke(request: AuthenticatedHttpRequest, key_id: int) -> HttpResponse:
     provider = _own_provider(request)
     api_key = get_object_or_404(_own_keys(provider).filter(revoked_at__isnull=True), pk=key_id)
     form = ReasonForm(

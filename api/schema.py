@@ -33,7 +33,9 @@ class ApiErrorItemSerializer(serializers.Serializer):
 class ApiErrorSerializer(serializers.Serializer):
     """Every error the API gives, whatever its status."""
 
-    errors = ApiErrorItemSerializer(many=True)
+    # assignment: DRF's serializer metaclass takes declared fields off the class, so this field
+    # does not replace Serializer.errors (the stubs see a class attribute).
+    errors = ApiErrorItemSerializer(many=True)  # type: ignore[assignment]
 
     class Meta:
         ref_name = "Error"

@@ -17,6 +17,7 @@ For people the rules are ``providers.access``'s, unchanged.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, QuerySet
 
@@ -30,6 +31,9 @@ from providers.access import (
 )
 from providers.models import Location, Role
 
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+
 # Roles that may read the dissemination selectors through the API, as on the pages.
 AGGREGATE_ROLES = frozenset({Role.ANALYST, Role.SUPPORT, Role.LOCAL_AUTHORITY})
 COMPLIANCE_ROLES = frozenset({Role.ANALYST, Role.SUPPORT, Role.CASEWORKER, Role.LOCAL_AUTHORITY})
@@ -37,12 +41,15 @@ COMPLIANCE_ROLES = frozenset({Role.ANALYST, Role.SUPPORT, Role.CASEWORKER, Role.
 
 def granted_locations(key: ApiKey) -> QuerySet[Location]:
     """The locations a supplier key may act for: live grants to its supplier."""
+    supplier_id = key.supplier_id
+    if supplier_id is None:  # not a supplier's key: no grant names it
+        return Location.objects.none()
     live = SupplierGrant.objects.filter(
-        supplier_id=key.supplier_id, revoked_at__isnull=True, provider_id=OuterRef("provider_id")
+        supplier_id=supplier_id, revoked_at__isnull=True, provider_id=OuterRef("provider_id")
     )
     whole = live.filter(all_locations=True)
     some = SupplierGrantLocation.objects.filter(
-        grant__supplier_id=key.supplier_id,
+        grant__supplier_id=supplier_id,
         grant__revoked_at__isnull=True,
         grant__all_locations=False,
         location_id=OuterRef("pk"),
@@ -59,7 +66,7 @@ class Caller:
     user: AnyUser | None
 
     @classmethod
-    def of(cls, request) -> Caller:  # type: ignore[no-untyped-def]
+    def of(cls, request: Request) -> Caller:
         if isinstance(request.auth, ApiKey):
             return cls(key=request.auth, user=None)
         return cls(key=None, user=request.user)
@@ -76,13 +83,18 @@ class Caller:
     def is_supplier(self) -> bool:
         return self.key is not None and self.key.kind == ApiKeyKind.SUPPLIER
 
+    @property
+    def supplier_id(self) -> int | None:
+        """The supplier a supplier key is for; None for any other caller."""
+        return self.key.supplier_id if self.key is not None and self.is_supplier else None
+
     def readable_locations(self) -> QuerySet[Location]:
         if self.key is None:
             return (
                 visible_locations(self.user) if self.user is not None else Location.objects.none()
             )
         kind = self.key.kind
-        if kind == ApiKeyKind.PROVIDER:
+        if kind == ApiKeyKind.PROVIDER and self.key.provider_id is not None:
             return Location.objects.filter(provider_id=self.key.provider_id)
         if kind == ApiKeyKind.SUPPLIER:
             return granted_locations(self.key)
@@ -109,13 +121,15 @@ class Caller:
         if self.key is not None:
             if self.key.kind == ApiKeyKind.DHSC:
                 return Audience(scoped=False, councils=(), location_level=True)
-            if self.key.kind == ApiKeyKind.LOCAL_AUTHORITY:
+            if self.key.kind == ApiKeyKind.LOCAL_AUTHORITY and self.key.local_authority:
                 # Loaded with the key (api.authentication selects it): no query here.
                 return Audience(
                     scoped=True, councils=(self.key.local_authority,), location_level=True
                 )
             return None
-        role = role_of(self.user) if self.user is not None else None
+        if self.user is None:
+            return None
+        role = role_of(self.user)
         allowed = COMPLIANCE_ROLES if compliance else AGGREGATE_ROLES
         if role not in allowed:
             return None

@@ -6,10 +6,16 @@ a supplier posting a month's returns for 500 locations sends 500 posts, well ins
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from api.models import ApiKey
+
+if TYPE_CHECKING:  # for the type checker only: DRF's views import the API's settings
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -21,7 +27,7 @@ class ApiKeyThrottle(SimpleRateThrottle):
         # The scope is chosen per request, so the rate is read in allow_request.
         return None
 
-    def allow_request(self, request, view) -> bool:  # type: ignore[no-untyped-def]
+    def allow_request(self, request: Request, view: APIView) -> bool:
         self.scope = "api_read" if request.method in SAFE_METHODS else "api_write"
         self.rate = settings.API_RATES.get(self.scope)
         if self.rate is None:
@@ -29,7 +35,7 @@ class ApiKeyThrottle(SimpleRateThrottle):
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
 
-    def get_cache_key(self, request, view) -> str | None:  # type: ignore[no-untyped-def]
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
         if isinstance(request.auth, ApiKey):
             ident = f"key-{request.auth.pk}"
         elif request.user and request.user.is_authenticated:

@@ -85,7 +85,7 @@ def answer(request: HttpRequest, exc: BaseException) -> HttpResponse:
     response = unavailable_response(request)
     # Logged above in one line: Django's request logger would log it again with its trace
     # (django.utils.log.log_response skips a response marked this way).
-    response._has_been_logged = True  # type: ignore[attr-defined]
+    response._has_been_logged = True  # type: ignore[attr-defined]  # Django's private flag: not in django-stubs
     return response
 
 

@@ -674,6 +674,13 @@ def closed_periods(now: datetime.datetime, months: int) -> list[Period]:
     return periods
 
 
+def _version_id(dataset: Dataset) -> int:
+    """The stored dataset version a generated return cites (only stored ones are loaded here)."""
+    if dataset.version_id is None:
+        raise ValueError(f"The {dataset.campaign} dataset has no stored version.")
+    return dataset.version_id
+
+
 def moment(
     rng: random.Random, start: datetime.datetime, end: datetime.datetime
 ) -> datetime.datetime:
@@ -818,7 +825,7 @@ class Planner:
                 Save(
                     kind=ReturnKind.NIL,
                     answers="{}",
-                    dataset_version_id=dataset.version_id,  # type: ignore[arg-type]
+                    dataset_version_id=_version_id(dataset),
                     source=ReturnSource.PORTAL if rng.random() < 0.7 else ReturnSource.EMAIL_LINK,
                     submitter=info.submitter,
                     submitted_at=at,
@@ -835,7 +842,7 @@ class Planner:
                 Save(
                     kind=ReturnKind.UNCHANGED,
                     answers=self.figures.answers(location_id, info, care_type, last[0], dataset),
-                    dataset_version_id=dataset.version_id,  # type: ignore[arg-type]
+                    dataset_version_id=_version_id(dataset),
                     source=ReturnSource.EMAIL_LINK if rng.random() < 0.5 else ReturnSource.PORTAL,
                     submitter=info.submitter,
                     submitted_at=at,
@@ -879,7 +886,7 @@ class Planner:
         return Save(
             kind=ReturnKind.FULL,
             answers=self.figures.answers(location_id, info, care_type, variant, dataset),
-            dataset_version_id=dataset.version_id,  # type: ignore[arg-type]
+            dataset_version_id=_version_id(dataset),
             source=source,
             submitter=info.submitter,
             submitted_at=at,

@@ -30,12 +30,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import redis
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
+from django.utils.functional import cached_property
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -103,6 +104,16 @@ _Base = RedisCacheClient
 
 
 class ReusedRedisCacheClient(RedisCacheClient):
+    if TYPE_CHECKING:
+        # Set and defined by Django's RedisCacheClient; private, so django-stubs leave them out.
+        _servers: list[str]
+        _pools: dict[int, redis.ConnectionPool]
+        _client: type[redis.Redis]
+        _pool_class: type[redis.ConnectionPool]
+        _pool_options: dict[str, Any]
+
+        def _get_connection_pool_index(self, write: bool) -> int: ...
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **{**DEFAULT_OPTIONS, **kwargs})
         self._clients: dict[int, redis.Redis] = {}
@@ -181,7 +192,7 @@ class ReusedRedisCacheClient(RedisCacheClient):
             raise ValueError(f"Key {key!r} not found (cache unavailable)")
         return result
 
-    def set_many(self, data: dict[Any, Any], timeout: Any) -> None:
+    def set_many(self, data: Mapping[Any, Any], timeout: Any) -> None:
         self._guarded(lambda: _Base.set_many(self, data, timeout), None, list(data))
 
     def delete_many(self, keys: Any) -> None:
@@ -194,6 +205,11 @@ class ReusedRedisCacheClient(RedisCacheClient):
 
 class RedisCache(DjangoRedisCache):
     """Use as ``CACHES[...]["BACKEND"] = "capacity_tracker.redis_cache.RedisCache"``."""
+
+    if TYPE_CHECKING:
+        # Django builds ``_cache`` from ``_class``, which __init__ sets to ours.
+        @cached_property
+        def _cache(self) -> ReusedRedisCacheClient: ...
 
     def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
         super().__init__(server, params)

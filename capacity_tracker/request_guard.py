@@ -55,14 +55,17 @@ class RequestGuardMiddleware:
         response = self.get_response(request)
         if response.status_code in (401, 403):
             user = getattr(request, "user", None)
-            signed_in = bool(user is not None and user.is_authenticated)
+            if user is not None and user.is_authenticated:
+                user_id, role = user.pk, getattr(user, "role", "")
+            else:
+                user_id, role = None, "anonymous"
             security_event(
                 "access_denied",
                 level=logging.WARNING,
                 path=request.path,
                 method=request.method,
                 status=response.status_code,
-                user_id=user.pk if signed_in else None,
-                role=getattr(user, "role", "") if signed_in else "anonymous",
+                user_id=user_id,
+                role=role,
             )
         return response

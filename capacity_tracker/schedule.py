@@ -51,7 +51,8 @@ def reminder_emails(now: datetime.datetime) -> str:
 
 
 def onboarding_emails(now: datetime.datetime) -> str:
-    return f"{queue_onboarding_chasers(today=clock.local_date(now))} onboarding chasers queued"
+    queued = queue_onboarding_chasers(today=clock.local_date(now), now=now)
+    return f"{queued} onboarding chasers queued"
 
 
 def send_emails(now: datetime.datetime) -> str:

@@ -16,15 +16,28 @@ Redis once it answers again, so it cannot hand back a session from before the ou
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.sessions.backends import cached_db
 from django.contrib.sessions.backends.base import UpdateError
 from django.db import DatabaseError, InterfaceError, OperationalError, router, transaction
 
+if TYPE_CHECKING:
+    from django.core.cache.backends.base import BaseCache
+
 logger = logging.getLogger("django.contrib.sessions")
 
 
 class SessionStore(cached_db.SessionStore):
+    if TYPE_CHECKING:
+        # Set and defined by Django's session stores; private, so django-stubs leave them out.
+        _cache: BaseCache
+
+        def _get_session(self, no_load: bool = False) -> dict[str, Any]: ...
+
+        @property
+        def _session(self) -> dict[str, Any]: ...
+
     def save(self, must_create: bool = False) -> None:
         using = router.db_for_write(self.model)
         if (

@@ -14,15 +14,16 @@ from django.views.defaults import page_not_found
 
 from api.errors import SERVER_ERROR_MESSAGE, json_error
 from capacity_tracker import db_unavailable
-from providers.access import ALL_ROLES, role_of, role_required
+from providers.access import ALL_ROLES, role_of, role_required, signed_in_user
 from providers.models import Role
 
 
 @role_required(*ALL_ROLES, approved=False)
 def home(request: HttpRequest) -> HttpResponse:
     """Where signing in lands: each role's own starting page."""
-    role = role_of(request.user)
-    if role is Role.PROVIDER and not request.user.is_approved:
+    user = signed_in_user(request)
+    role = role_of(user)
+    if role is Role.PROVIDER and not user.is_approved:
         return redirect("providers:awaiting-approval")
     if role is Role.PROVIDER:
         return redirect("returns:dashboard")

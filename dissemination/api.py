@@ -34,7 +34,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
 from rest_framework.request import Request
@@ -60,7 +60,7 @@ from dissemination.selectors import Level, iter_aggregate, iter_compliance
 from providers.models import CareType, LocalAuthority, Region
 from returns.models import CollectionWindow
 
-T = TypeVar("T")
+T = TypeVar("T", bound=Model)
 CURSOR = "cursor"
 
 
@@ -80,10 +80,10 @@ def _params(serializer_class: type, request: Request) -> dict[str, Any]:
     return dict(params.validated_data)
 
 
-def _window(period: str) -> CollectionWindow:
+def _window(period: str, *, now: datetime.datetime) -> CollectionWindow:
     """The stored window for ``period``, if it has opened (the months the pages offer)."""
     year, month = (int(part) for part in period.split("-"))
-    window = opened_windows(clock.now()).filter(period=datetime.date(year, month, 1)).first()
+    window = opened_windows(now).filter(period=datetime.date(year, month, 1)).first()
     if window is None:
         raise exceptions.ValidationError(
             {"period": [f"There is no collection month {period} that has opened yet."]},
@@ -223,7 +223,7 @@ class AggregatesView(APIView):
                 {"level": ["Location-level rows are not available to you: choose another level."]},
                 code="invalid_choice",
             )
-        window = _window(data["period"])
+        window = _window(data["period"], now=clock.now())
         region = _in_reach(audience.regions(), data.get("region"), "region")
         council = _in_reach(
             audience.local_authorities(), data.get("local_authority"), "local_authority"
@@ -298,7 +298,7 @@ class ComplianceView(APIView):
     def get(self, request: Request) -> Response:
         caller, audience = _audience(request, compliance=True)
         data = _params(ComplianceParams, request)
-        window = _window(data["period"])
+        window = _window(data["period"], now=clock.now())
         region = _in_reach(audience.regions(), data.get("region"), "region")
         council = _in_reach(
             audience.local_authorities(), data.get("local_authority"), "local_authority"

@@ -6,7 +6,7 @@ so a location's flag here always agrees with the counts there and with the breac
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from typing import Any
 
 from dissemination.rows import AtRiskRow, ComplianceRow
@@ -61,7 +61,7 @@ def _compliance_row(raw: Sequence[Any]) -> ComplianceRow:
 
 def iter_compliance(
     *, windows: Sequence[CollectionWindow], care_type: str | None = None, scope: Scope | None = None
-) -> Iterator[ComplianceRow]:
+) -> Generator[ComplianceRow, None, None]:
     """``compliance`` as a stream (server-side cursor), for exports of many windows."""
     if not windows:
         return
@@ -119,10 +119,30 @@ WHERE pl.missed_count >= 2 OR pl.missed_last = 1
 ORDER BY rg.name, lau.name, loc.name, loc.cqc_id"""  # noqa: S608 - constants, table names and window ids (int)
     rows = []
     for raw in fetch(sql, params):
-        *names, owed, missed_count, missed_bits, missed_last = raw
+        (
+            location_code,
+            location_name,
+            provider_code,
+            provider_name,
+            local_authority_code,
+            local_authority_name,
+            region_code,
+            region_name,
+            owed,
+            missed_count,
+            missed_bits,
+            missed_last,
+        ) = raw
         rows.append(
             AtRiskRow(
-                *names,
+                location_code=location_code,
+                location_name=location_name,
+                provider_code=provider_code,
+                provider_name=provider_name,
+                local_authority_code=local_authority_code,
+                local_authority_name=local_authority_name,
+                region_code=region_code,
+                region_name=region_name,
                 last_period=windows[0].period,
                 missed_last=bool(missed_last),
                 missed_of_last_3=missed_count,

@@ -190,16 +190,20 @@ def send(
 ) -> HttpResponseBase:
     """Register the export and answer with the file."""
     values = ([row[name] for name in export.header] for row in export.rows)
-    register = {
-        "actor": actor,
-        "kind": export.kind,
-        "parameters": export.parameters,
-        "purpose": purpose,
-        "fmt": fmt,
-        "now": now,
-    }
+
+    def register(row_count: int | None = None) -> DisclosureRecord:
+        return disclosure_record(
+            actor=actor,
+            kind=export.kind,
+            parameters=export.parameters,
+            purpose=purpose,
+            fmt=fmt,
+            now=now,
+            row_count=row_count,
+        )
+
     if fmt == DisclosureRecord.Format.CSV:
-        record = disclosure_record(**register)
+        record = register()
         if export.csv_rows is not None:
             fast = counted_rows(export.csv_rows, record_id=record.pk)
             return export_rows.csv_response(f"{export.name}.csv", export.header, fast)
@@ -207,7 +211,7 @@ def send(
         return csv_response(f"{export.name}.csv", export.header, rows)
     counter = _Counter(values)
     out = xlsx_file(export.header, counter, sheet_title=export.kind)
-    disclosure_record(**register, row_count=counter.count)
+    register(row_count=counter.count)
     return FileResponse(
         out, as_attachment=True, filename=f"{export.name}.xlsx", content_type=XLSX_CONTENT_TYPE
     )

@@ -9,11 +9,12 @@ a choice at all, and the views answer such a request with 404, as for any URL gu
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
 
+from capacity_tracker.lib.forms import field_of
 from dissemination.audience import Audience, closed_windows, opened_windows
 from dissemination.models import DisclosureRecord
 from dissemination.publishable import PUBLISHABLE_LEVELS
@@ -31,7 +32,7 @@ FORMATS = [
 AREA_FIELDS = ("region", "local_authority")
 
 
-def _month_choices(windows: QuerySet[CollectionWindow]) -> list[tuple[str, str]]:
+def _month_choices(windows: Iterable[CollectionWindow]) -> list[tuple[str, str]]:
     return [(w.period_key, w.label) for w in windows]
 
 
@@ -73,15 +74,16 @@ class MonthRangeMixin(forms.Form):
 
     def _set_months(self, now: datetime.datetime) -> None:
         self.window_choices = list(opened_windows(now))
-        months = _month_choices(self.window_choices)  # type: ignore[arg-type]
-        self.fields["from_period"].choices = months
-        self.fields["to_period"].choices = months
+        months = _month_choices(self.window_choices)
+        field_of(self, "from_period", forms.ChoiceField).choices = months
+        field_of(self, "to_period", forms.ChoiceField).choices = months
         if months:
             self.fields["from_period"].initial = months[0][0]
             self.fields["to_period"].initial = months[0][0]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         first, last = cleaned.get("from_period"), cleaned.get("to_period")
         if first and last:
             if first > last:  # "YYYY-MM" keys sort as dates
@@ -133,7 +135,7 @@ class AggregateExportForm(MonthRangeMixin, PurposeMixin):
         levels.append((Level.LOCAL_AUTHORITY.value, "Local authority"))
         if audience.location_level:
             levels.append((Level.LOCATION.value, "Location (care home or home care service)"))
-        self.fields["level"].choices = levels
+        field_of(self, "level", forms.ChoiceField).choices = levels
         self.fields["level"].initial = (
             Level.ENGLAND.value if audience.scoped else Level.REGION.value
         )
@@ -181,10 +183,14 @@ class AreaFilterMixin(forms.Form):
     care_type = forms.ChoiceField(label="Care type", choices=ALL_CARE_TYPES, required=False)
 
     def _set_areas(self, audience: Audience) -> None:
-        self.fields["region"].queryset = audience.regions()
-        self.fields["local_authority"].queryset = audience.local_authorities()
+        field_of(self, "region", forms.ModelChoiceField).queryset = audience.regions()
+        field_of(
+            self, "local_authority", forms.ModelChoiceField
+        ).queryset = audience.local_authorities()
         if audience.scoped:
-            self.fields["local_authority"].empty_label = "All your local authorities"
+            field_of(
+                self, "local_authority", forms.ModelChoiceField
+            ).empty_label = "All your local authorities"
 
     @property
     def out_of_reach(self) -> bool:
@@ -216,7 +222,9 @@ class AtRiskFilterForm(AreaFilterMixin):
     def __init__(self, *args: Any, audience: Audience, now: datetime.datetime, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.windows = {w.period_key: w for w in closed_windows(now)}
-        self.fields["window"].choices = [(key, w.label) for key, w in self.windows.items()]
+        field_of(self, "window", forms.ChoiceField).choices = [
+            (key, w.label) for key, w in self.windows.items()
+        ]
         if self.windows:
             self.fields["window"].initial = next(iter(self.windows))
         self._set_areas(audience)

@@ -72,7 +72,7 @@ class _Measures:
     @classmethod
     def of(cls, row: AggregateRow) -> _Measures:
         counts = list(COMPLIANCE_COUNTS)
-        governs = {name: (name,) for name in counts}
+        governs: dict[str, tuple[str, ...]] = {name: (name,) for name in counts}
         governs["compliance_rate_numerator"] = ("returned",)
         governs["compliance_rate_denominator"] = ("locations_owing",)
         governs["compliance_rate"] = ("returned", "locations_owing")

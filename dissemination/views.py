@@ -7,12 +7,13 @@ one writes a row in the disclosure register; a GET never writes.
 
 from __future__ import annotations
 
+import datetime
 import itertools
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
@@ -28,8 +29,8 @@ from dissemination.forms import (
     DownloadForm,
 )
 from dissemination.selectors import Level, aggregate, at_risk, iter_compliance
-from providers.access import role_required
-from providers.models import CareType, Role
+from providers.access import role_required, signed_in_user
+from providers.models import CareType, Role, User
 
 DASHBOARD_ROLES = (Role.ANALYST, Role.SUPPORT, Role.LOCAL_AUTHORITY)
 RELEASE_ROLES = (Role.CASEWORKER, Role.SUPPORT, Role.ANALYST, Role.LOCAL_AUTHORITY)
@@ -73,14 +74,16 @@ def dictionary(request: HttpRequest) -> HttpResponse:
 def exports(request: HttpRequest) -> HttpResponseBase:
     """GET: the choices (pre-filled from the query string). POST: the file, registered."""
     now = clock.now()
-    audience = Audience.of(request.user)
-    options = {
-        "audience": audience,
-        "now": now,
-        "min_locations": settings.DISCLOSURE_MIN_LOCATIONS,
-    }
+    user = signed_in_user(request)
+    audience = Audience.of(user)
+
+    def export_form(data: QueryDict | None = None) -> AggregateExportForm:
+        return AggregateExportForm(
+            data, audience=audience, now=now, min_locations=settings.DISCLOSURE_MIN_LOCATIONS
+        )
+
     if request.method == "POST":
-        form = AggregateExportForm(request.POST, **options)
+        form = export_form(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             export = downloads.aggregate_export(
@@ -92,13 +95,13 @@ def exports(request: HttpRequest) -> HttpResponseBase:
             )
             return downloads.send(
                 export,
-                actor=request.user,
+                actor=user,
                 purpose=data["purpose"],
                 fmt=data["file_format"],
                 now=now,
             )
     else:
-        form = AggregateExportForm(**options)
+        form = export_form()
         form.initial.update(
             {
                 key: request.GET[key]
@@ -123,6 +126,8 @@ def _release_page(
     fill: Callable[[dict[str, Any]], dict[str, Any]],
     template: str,
     audience: Audience,
+    user: User,
+    now: datetime.datetime,
 ) -> HttpResponseBase:
     """The compliance and at-risk pages: GET shows the filtered rows; POST (the filters as
     hidden fields, a format and a purpose) sends them as a file."""
@@ -135,10 +140,10 @@ def _release_page(
         if download.is_valid():
             return downloads.send(
                 build(filters.cleaned_data),
-                actor=request.user,
+                actor=user,
                 purpose=download.cleaned_data["purpose"],
                 fmt=download.cleaned_data["file_format"],
-                now=clock.now(),
+                now=now,
             )
     context: dict[str, Any] = {"filters": filters, "audience": audience, "download": download}
     if filters.is_valid():
@@ -154,9 +159,11 @@ def _release_page(
 @require_http_methods(["GET", "POST"])
 def compliance(request: HttpRequest) -> HttpResponseBase:
     """Per location per window: the 0/1 flag, return kind and time (NHSBSA, councils)."""
-    audience = Audience.of(request.user)
+    now = clock.now()
+    user = signed_in_user(request)
+    audience = Audience.of(user)
     query = request.POST if request.method == "POST" else request.GET
-    filters = _filters(ComplianceFilterForm, query, audience=audience, now=clock.now())
+    filters = _filters(ComplianceFilterForm, query, audience=audience, now=now)
 
     def build(data: dict[str, Any]) -> downloads.Export:
         return downloads.compliance_export(
@@ -207,6 +214,8 @@ def compliance(request: HttpRequest) -> HttpResponseBase:
         fill=fill,
         template="dissemination/compliance.html",
         audience=audience,
+        user=user,
+        now=now,
     )
 
 
@@ -214,9 +223,11 @@ def compliance(request: HttpRequest) -> HttpResponseBase:
 @require_http_methods(["GET", "POST"])
 def at_risk_list(request: HttpRequest) -> HttpResponseBase:
     """Locations that missed the last closed window, or 2 of the last 3."""
-    audience = Audience.of(request.user)
+    now = clock.now()
+    user = signed_in_user(request)
+    audience = Audience.of(user)
     query = request.POST if request.method == "POST" else request.GET
-    filters = _filters(AtRiskFilterForm, query, audience=audience, now=clock.now())
+    filters = _filters(AtRiskFilterForm, query, audience=audience, now=now)
 
     def build(data: dict[str, Any]) -> downloads.Export:
         return downloads.at_risk_export(
@@ -240,6 +251,8 @@ def at_risk_list(request: HttpRequest) -> HttpResponseBase:
         fill=fill,
         template="dissemination/at_risk.html",
         audience=audience,
+        user=user,
+        now=now,
     )
 
 

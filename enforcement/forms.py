@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from capacity_tracker.lib.forms import GovukDateField
+from capacity_tracker.lib.forms import GovukDateField, field_of
 from enforcement.models import SERVICE_METHODS, EnforcementCase, RecordedFee
 
 METHODS = SERVICE_METHODS
@@ -72,7 +72,7 @@ class DecisionForm(CaseForm):
         super().__init__(*args, **kwargs)
         received = list(self.case.representations.all()) if self.case else []
         if received:
-            self.fields["considered"].choices = [
+            field_of(self, "considered", forms.TypedMultipleChoiceField).choices = [
                 (
                     r.pk,
                     f"Received {r.received_on:%-d %B %Y}{' (late)' if r.late else ''}: "
@@ -122,7 +122,8 @@ class OutcomeForm(CaseForm):
     reason = _reason("Summary of the decision", "Enter a summary of the decision")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("outcome") == "tribunal_varies" and not data.get("amount"):
             self.add_error("amount", "Enter the amount the Tribunal set")
         elif data.get("outcome") != "tribunal_varies" and data.get("amount") is not None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
-from capacity_tracker.lib import history
+from capacity_tracker.lib import clock, history
 from enforcement.deadlines import ServiceMethod
 from enforcement.transitions import (
     ACTIVE_CYCLE,
@@ -54,7 +53,7 @@ class Breach(models.Model):
     )
     care_type = models.CharField(max_length=16, choices=CareType.choices)
     window = models.ForeignKey(CollectionWindow, on_delete=models.PROTECT, related_name="breaches")
-    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField(default=clock.now)
     escalates = models.BooleanField(
         default=True,
         help_text="False for windows before enforcement began: recorded, never escalated.",
@@ -166,7 +165,7 @@ class CaseEvent(models.Model):
     """Append-only timeline: every transition, contact, representation, decision, payment."""
 
     case = models.ForeignKey(EnforcementCase, on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=clock.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -213,7 +212,7 @@ class Letter(models.Model):
     # is "being prepared". Its citations are fixed when it is owed, inside the sweep.
     subject = models.CharField(max_length=255, blank=True)
     body = models.TextField(blank=True, help_text="The letter as sent: never changed afterwards.")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

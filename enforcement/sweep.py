@@ -288,10 +288,11 @@ def _advance_cases(
     changed: list[EnforcementCase] = []
     seconds = 0
     for provider_id in sorted(provider_ids):
-        case: EnforcementCase | _NewCase | None = cases.get(provider_id)
-        if case is None:
-            case = _NewCase(provider_id=provider_id)
-            new_cases.append(case)
+        existing = cases.get(provider_id)
+        case: EnforcementCase | _NewCase
+        if existing is None:
+            case = new_case = _NewCase(provider_id=provider_id)
+            new_cases.append(new_case)
             again = provider_id in earlier
             pending_events.append(
                 (
@@ -303,7 +304,8 @@ def _advance_cases(
                 )
             )
             touched[provider_id] = _Touched(case=case, opened=True)
-        elif case.last_breach_window_id != window.pk:
+        elif existing.last_breach_window_id != window.pk:
+            case = existing
             if case.state == State.FIRST_BREACH:
                 target = next_state(case.state, Action.SECOND_BREACH)
                 pending_events.append((case, Action.SECOND_BREACH, case.state, target, ""))
@@ -312,7 +314,7 @@ def _advance_cases(
                 touched.setdefault(provider_id, _Touched(case=case)).moved_to_second = True
             else:
                 pending_events.append((case, "breach_recorded", case.state, case.state, ""))
-            changed.append(case)
+            changed.append(existing)
         else:
             continue
         if provider_id in touched:
@@ -450,7 +452,7 @@ def _insert_events(
         return
     if connection.vendor != "postgresql":  # the SQLite demo
         CaseEvent.objects.bulk_create(
-            _event(case.id, action, from_state, to_state, now, window, reason=reason)
+            _event(_saved_id(case), action, from_state, to_state, now, window, reason=reason)
             for case, action, from_state, to_state, reason in pending
         )
         return
@@ -470,7 +472,22 @@ def _insert_events(
         )
 
 
-def _event(case, action, from_state, to_state, now, window, reason: str = "") -> CaseEvent:  # type: ignore[no-untyped-def]
+def _saved_id(case: EnforcementCase | _NewCase) -> int:
+    """The id of a case already written (new cases have theirs once ``_open_cases`` ran)."""
+    if case.id is None:
+        raise ValueError(f"The case of provider {case.provider_id} has not been written yet.")
+    return case.id
+
+
+def _event(
+    case: EnforcementCase | int,
+    action: str,
+    from_state: str,
+    to_state: str,
+    now: datetime.datetime,
+    window: CollectionWindow,
+    reason: str = "",
+) -> CaseEvent:
     """An event of ``case`` (a case, or its id)."""
     return CaseEvent(
         **({"case_id": case} if isinstance(case, int) else {"case": case}),

@@ -7,11 +7,11 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 
 from capacity_tracker.lib import clock
@@ -27,10 +27,19 @@ from enforcement.selectors import (
     provider_history,
 )
 from enforcement.transitions import LABELS, Action, Activity, State, is_allowed
-from providers.access import role_of, role_required
+from providers.access import role_of, role_required, signed_in_user
 from providers.models import LocalAuthority, Location, Region, Role
 
 READ_ROLES = (Role.CASEWORKER, Role.SUPPORT)
+
+
+class QueueFilters(TypedDict):
+    """The queue's filters, as ``case_queue`` takes them and the page shows them."""
+
+    state: str
+    region: str
+    local_authority: str
+    overdue: bool
 
 
 @dataclass(frozen=True)
@@ -151,7 +160,7 @@ def _case(reference: str) -> EnforcementCase:
 @role_required(*READ_ROLES)
 def queue(request: HttpRequest) -> HttpResponse:
     today = clock.local_date(clock.now())
-    filters = {
+    filters: QueueFilters = {
         "state": request.GET.get("state", "open"),
         "region": request.GET.get("region", ""),
         "local_authority": request.GET.get("local_authority", ""),
@@ -229,7 +238,10 @@ def case_action(request: HttpRequest, reference: str, slug: str) -> HttpResponse
     if request.method == "POST" and form.is_valid():
         try:
             action.service(
-                actor=request.user, case_id=case.pk, now=clock.now(), **form.cleaned_data
+                actor=signed_in_user(request),
+                case_id=case.pk,
+                now=clock.now(),
+                **form.cleaned_data,
             )
         except services.CaseActionRefused as exc:
             error = " ".join(exc.messages)
@@ -245,7 +257,9 @@ def case_action(request: HttpRequest, reference: str, slug: str) -> HttpResponse
 
 
 @role_required(*READ_ROLES)
-def letter_download(request: HttpRequest, reference: str, letter_reference: str) -> HttpResponse:
+def letter_download(
+    request: HttpRequest, reference: str, letter_reference: str
+) -> HttpResponseBase:
     letter = get_object_or_404(Letter, case__reference=reference, reference=letter_reference)
     return FileResponse(
         io.BytesIO(letter_pdf(letter)),

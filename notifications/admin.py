@@ -15,6 +15,7 @@ from django.utils.html import format_html
 
 from notifications.models import OutboundMessage
 from notifications.outbox import outbox_resend
+from providers.access import signed_in_user
 
 
 class ResendForm(forms.Form):
@@ -90,9 +91,10 @@ class OutboundMessageAdmin(admin.ModelAdmin):
         if "apply" in request.POST:
             form = ResendForm(request.POST)
             if form.is_valid():
+                actor = signed_in_user(request)
                 for email in queryset:
                     outbox_resend(
-                        actor=request.user, email_id=email.pk, reason=form.cleaned_data["reason"]
+                        actor=actor, email_id=email.pk, reason=form.cleaned_data["reason"]
                     )
                 self.message_user(
                     request, f"{queryset.count()} email(s) queued again.", messages.SUCCESS

@@ -15,7 +15,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils import timezone
+
+from capacity_tracker.lib import clock
 
 
 class OutboundMessage(models.Model):
@@ -60,10 +61,10 @@ class OutboundMessage(models.Model):
     personalisation = models.JSONField(default=dict)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=clock.now)
     last_error = models.TextField(blank=True)
     provider_reference = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
     # Set just before the email is handed to the gateway (notifications/outbox.py): a "sending" row
     # without it was claimed but never attempted, so it can go back to the queue.

@@ -30,7 +30,7 @@ import datetime
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -38,7 +38,6 @@ from django.core.mail import BadHeaderError
 from django.db import connection, transaction
 from django.db.models import F
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
-from django.utils import timezone
 
 from notifications import gateway as mail_gateway
 from notifications import send_limit
@@ -115,13 +114,13 @@ ON CONFLICT DO NOTHING
 
 def outbox_insert(emails: Iterable[QueuedMessage], *, now: datetime.datetime) -> int:
     """Queue the emails not already queued, in one statement; return how many were new.
-    Due at once (``next_attempt_at`` is the real time, as for a row made by the model)."""
+    Due at once (``next_attempt_at`` is ``now``, the time the caller read)."""
     emails = list(emails)
     if not emails:
         return 0
     if connection.vendor != "postgresql":  # the SQLite demo: one writer, so a count is exact
         before = OutboundMessage.objects.count()
-        rows = [OutboundMessage(**vars(e), created_at=now) for e in emails]
+        rows = [OutboundMessage(**vars(e), next_attempt_at=now, created_at=now) for e in emails]
         OutboundMessage.objects.bulk_create(rows, ignore_conflicts=True)
         return OutboundMessage.objects.count() - before
     with connection.cursor() as cursor:
@@ -129,7 +128,7 @@ def outbox_insert(emails: Iterable[QueuedMessage], *, now: datetime.datetime) ->
             _INSERT_SQL.format(table=OutboundMessage._meta.db_table),
             [
                 Status.QUEUED,
-                timezone.now(),
+                now,
                 now,
                 [e.channel for e in emails],
                 [e.kind for e in emails],
@@ -256,7 +255,7 @@ def outbox_send_one(
     email_id: int,
     *,
     now: datetime.datetime,
-    vetoes: dict[str, Veto] | None = None,
+    vetoes: Mapping[str, Veto] | None = None,
     claimed_at: datetime.datetime | None = None,
     at: datetime.datetime | None = None,
 ) -> str:
@@ -344,7 +343,7 @@ def claim_batch(limit: send_limit.SendLimit) -> int:
 def outbox_send_due(
     *,
     now: datetime.datetime,
-    vetoes: dict[str, Veto] | None = None,
+    vetoes: Mapping[str, Veto] | None = None,
     max_batches: int = 50,
     limit: send_limit.SendLimit | None = None,
     sms_limit: send_limit.SendLimit | None = None,
@@ -386,7 +385,7 @@ def _send_batch(
     report: SendReport,
     *,
     now: datetime.datetime,
-    vetoes: dict[str, Veto] | None,
+    vetoes: Mapping[str, Veto] | None,
     at: Callable[[], datetime.timedelta],
 ) -> bool:
     """Claim one batch of ``channel`` and send it; False when the channel is done for this run
@@ -426,7 +425,7 @@ def _send_guarded(
     email_id: int,
     *,
     now: datetime.datetime,
-    vetoes: dict[str, Veto] | None,
+    vetoes: Mapping[str, Veto] | None,
     claimed_at: datetime.datetime,
     at: datetime.datetime,
 ) -> str:

@@ -19,9 +19,12 @@ import collections
 import threading
 import time
 import uuid
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
+
+if TYPE_CHECKING:  # for the annotations; redis_client() imports it when it makes a client
+    import redis
 
 EMAIL_KEY = "send-limit:email"
 SMS_KEY = "send-limit:sms"
@@ -53,13 +56,13 @@ class SendLimit(Protocol):
 
 
 class RedisSendLimit:
-    def __init__(self, client: object, key: str, *, limit: int, window: float) -> None:
+    def __init__(self, client: redis.Redis, key: str, *, limit: int, window: float) -> None:
         if limit < 1 or window <= 0:
             raise ValueError("A send limit needs a positive limit and window.")
         self.limit = limit
         self.window = window
         self.key = key
-        self._take = client.register_script(_TAKE)  # type: ignore[attr-defined]
+        self._take = client.register_script(_TAKE)
 
     def try_take(self) -> float:
         """Take a slot now and return 0.0, or return the seconds to wait before trying again."""
@@ -114,12 +117,12 @@ class LocalSendLimit:
             time.sleep(min(wait, left))
 
 
-_redis_clients: dict[str, object] = {}
+_redis_clients: dict[str, redis.Redis] = {}
 _local_limits: dict[tuple[str, int, float], LocalSendLimit] = {}
 _guard = threading.Lock()
 
 
-def redis_client(url: str) -> object:
+def redis_client(url: str) -> redis.Redis:
     """One client (and so one connection pool) per URL per process."""
     import redis
 

@@ -24,12 +24,29 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 
 from providers.models import LocalAuthority, Location, Provider, Role, User
 
 AnyUser = User | AnonymousUser
-View = TypeVar("View", bound=Callable[..., HttpResponse])
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request a view behind ``role_required`` gets: it has turned away anyone not signed
+    in, so ``request.user`` is a ``User`` (django-stubs' documented pattern for this)."""
+
+    user: User
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The signed-in user of a request that only signed-in people reach (the admin site, a
+    view behind ``role_required``). Anyone else is refused, never treated as anonymous."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("Sign in to do this.")
+    return user
+
 
 STAFF_READ_ROLES = frozenset({Role.SUPPORT, Role.CASEWORKER, Role.ANALYST})
 # Who may have location-level figures (exports, compliance by location), each within
@@ -37,31 +54,52 @@ STAFF_READ_ROLES = frozenset({Role.SUPPORT, Role.CASEWORKER, Role.ANALYST})
 LOCATION_LEVEL_ROLES = frozenset({*STAFF_READ_ROLES, Role.LOCAL_AUTHORITY})
 
 
+def _active(user: AnyUser) -> User | None:
+    """The user, if signed in and active; else None."""
+    if not isinstance(user, User) or not user.is_authenticated or not user.is_active:
+        return None
+    return user
+
+
 def role_of(user: AnyUser) -> Role | None:
     """The role that decides access; superusers count as support staff."""
-    if not user.is_authenticated or not user.is_active:
+    active = _active(user)
+    if active is None:
         return None
-    if user.is_superuser:
+    if active.is_superuser:
         return Role.SUPPORT
     try:
-        return Role(user.role)
+        return Role(active.role)
     except ValueError:
         return None
 
 
+def _approved_provider_user(user: AnyUser) -> tuple[User, int] | None:
+    """The user and their provider's ID, if an active provider user someone has approved (with
+    a provider: one without sees nothing, as no location has no provider); else None."""
+    active = _active(user)
+    if active is None or role_of(active) is not Role.PROVIDER or not active.is_approved:
+        return None
+    if active.provider_id is None:
+        return None
+    return active, active.provider_id
+
+
 def is_active_provider_user(user: AnyUser) -> bool:
-    return role_of(user) is Role.PROVIDER and user.is_approved
+    active = _active(user)
+    return active is not None and role_of(active) is Role.PROVIDER and active.is_approved
 
 
 def visible_locations(user: AnyUser) -> QuerySet[Location]:
     role = role_of(user)
     if role in STAFF_READ_ROLES:
         return Location.objects.all()
-    if role is Role.PROVIDER and user.is_approved:
-        return Location.objects.filter(provider_id=user.provider_id).filter(_within_limit(user))
-    if role is Role.LOCAL_AUTHORITY:
+    if (provider_user := _approved_provider_user(user)) is not None:
+        limited_user, provider_id = provider_user
+        return Location.objects.filter(provider_id=provider_id).filter(_within_limit(limited_user))
+    if role is Role.LOCAL_AUTHORITY and (active := _active(user)) is not None:
         # A subquery, not a list: the scope is read in the same query as the locations.
-        return Location.objects.filter(local_authority__in=_own_councils(user))
+        return Location.objects.filter(local_authority__in=_own_councils(active))
     return Location.objects.none()
 
 
@@ -87,8 +125,9 @@ def visible_providers(user: AnyUser) -> QuerySet[Provider]:
     role = role_of(user)
     if role in STAFF_READ_ROLES:
         return Provider.objects.all()
-    if role is Role.PROVIDER and user.is_approved:
-        return Provider.objects.filter(pk=user.provider_id)
+    if (provider_user := _approved_provider_user(user)) is not None:
+        _, provider_id = provider_user
+        return Provider.objects.filter(pk=provider_id)
     if role is Role.LOCAL_AUTHORITY:
         # Exists, not a join: a provider with three locations in the area is listed once.
         in_area = visible_locations(user).filter(provider=OuterRef("pk"))
@@ -109,8 +148,8 @@ def visible_local_authorities(user: AnyUser) -> QuerySet[LocalAuthority]:
     role = role_of(user)
     if role in STAFF_READ_ROLES:
         return LocalAuthority.objects.all()
-    if role is Role.LOCAL_AUTHORITY:
-        return _own_councils(user)
+    if role is Role.LOCAL_AUTHORITY and (active := _active(user)) is not None:
+        return _own_councils(active)
     return LocalAuthority.objects.none()
 
 
@@ -152,10 +191,12 @@ def can_approve_users_of(user: AnyUser, provider: Provider) -> bool:
     role = role_of(user)
     if role is Role.SUPPORT:
         return True
+    active = _active(user)
     return (
-        is_active_provider_user(user)
-        and user.is_provider_approver
-        and user.provider_id == provider.pk
+        active is not None
+        and is_active_provider_user(active)
+        and active.is_provider_approver
+        and active.provider_id == provider.pk
     )
 
 
@@ -169,16 +210,18 @@ def role_required(*roles: Role, approved: bool = True) -> Callable[[View], View]
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             role = role_of(request.user)
             if role not in allowed:
                 raise PermissionDenied("Your account does not give you access to this page.")
-            if role is Role.PROVIDER and approved and not request.user.is_approved:
+            if role is Role.PROVIDER and approved and not is_active_provider_user(request.user):
                 raise PermissionDenied("Your account has not been approved yet.")
             return view(request, *args, **kwargs)
 
+        # return-value: functools.wraps types its result as _Wrapped, not as the view it copies
+        # (same signature and name), so the decorated view's type is not kept without this.
         return wrapper  # type: ignore[return-value]
 
     return decorator

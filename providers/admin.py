@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Field, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
+from capacity_tracker.lib import clock
 from capacity_tracker.lib.history_admin import HistoryLinkMixin
 from providers import (
     cqc_admin,  # noqa: F401  (registers CqcImportAdmin: upload, preview, apply)
     services,
 )
+from providers.access import signed_in_user
 from providers.contacts import ContactDetails, contact_remove, contact_save
 from providers.forms import UKMobileField, check_sms_has_mobile
 from providers.models import (
@@ -76,8 +80,17 @@ class ContactInline(admin.TabularInline):
 
     model = Contact
     extra = 0
-    fields = ["name", "email", "phone", "role", "is_primary", "sms", "mobile", "last_confirmed_on"]
-    readonly_fields = fields
+    readonly_fields = [
+        "name",
+        "email",
+        "phone",
+        "role",
+        "is_primary",
+        "sms",
+        "mobile",
+        "last_confirmed_on",
+    ]
+    fields = [*readonly_fields]
     show_change_link = True
     can_delete = False
 
@@ -91,8 +104,8 @@ class ContactInline(admin.TabularInline):
 class StatusChangeInline(admin.TabularInline):
     model = LocationStatusChange
     extra = 0
-    fields = ["status", "effective_from", "recorded_at", "recorded_by", "reason"]
-    readonly_fields = fields
+    readonly_fields = ["status", "effective_from", "recorded_at", "recorded_by", "reason"]
+    fields = [*readonly_fields]
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
@@ -102,8 +115,15 @@ class StatusChangeInline(admin.TabularInline):
 class LocationInline(admin.TabularInline):
     model = Location
     extra = 0
-    fields = ["cqc_id", "name", "local_authority", "offers_care_home", "offers_home_care", "status"]
-    readonly_fields = fields
+    readonly_fields = [
+        "cqc_id",
+        "name",
+        "local_authority",
+        "offers_care_home",
+        "offers_home_care",
+        "status",
+    ]
+    fields = [*readonly_fields]
     show_change_link = True
     can_delete = False
 
@@ -134,7 +154,7 @@ class OnboardingOverdueFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Location]) -> QuerySet[Location]:
         if self.value() == "overdue":
             return queryset.filter(
-                pk__in=onboarding_overdue(today=timezone.localdate()).values("pk")
+                pk__in=onboarding_overdue(today=clock.local_date(clock.now())).values("pk")
             )
         if self.value() == "no_user":
             return queryset.filter(pk__in=locations_without_users().values("pk"))
@@ -153,8 +173,9 @@ class LocationDetailsForm(forms.ModelForm):
         # The details support staff correct by hand; status has its own service.
         fields = list(services.LOCATION_DETAILS)
 
-    def clean(self) -> dict[str, object]:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         details_changed = set(self.changed_data) - {"reason"}
         if self.instance.pk and details_changed and not str(cleaned.get("reason") or "").strip():
             self.add_error("reason", "Say why the location's details are changing.")
@@ -202,9 +223,11 @@ class LocationAdmin(HistoryLinkMixin, LocationOverviewMixin, admin.ModelAdmin):
             if name == "reason":
                 continue
             field = Location._meta.get_field(name)
+            # A form field is one of the model's own columns, never a reverse relation.
+            assert isinstance(field, Field)
             values[field.attname] = getattr(obj, field.attname)
         services.location_update_details(
-            actor=request.user,
+            actor=signed_in_user(request),
             location_id=obj.pk,
             values=values,
             reason=str(form.cleaned_data.get("reason") or ""),
@@ -213,15 +236,15 @@ class LocationAdmin(HistoryLinkMixin, LocationOverviewMixin, admin.ModelAdmin):
     def _change_status(
         self, request: HttpRequest, queryset: QuerySet[Location], status: str
     ) -> None:
-        from django.utils import timezone
-
+        actor = signed_in_user(request)
+        today = clock.local_date(clock.now())
         for location in queryset:
             services.location_change_status(
-                actor=request.user,
+                actor=actor,
                 location_id=location.pk,
                 status=status,
-                effective_from=timezone.localdate(),
-                reason=f"Changed in admin by {request.user.get_full_name()}",
+                effective_from=today,
+                reason=f"Changed in admin by {actor.get_full_name()}",
             )
         self.message_user(
             request, f"{queryset.count()} location(s) marked {status}.", messages.SUCCESS
@@ -256,16 +279,17 @@ class ContactAdminForm(forms.ModelForm):
             "mobile",
         ]
 
-    def clean(self) -> dict[str, object]:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
         check_sms_has_mobile(self)
-        return cleaned
+        return self.cleaned_data
 
     def _get_validation_exclusions(self) -> set[str]:
         # The service makes the old primary contact ordinary when a new one is made primary,
         # so "only one primary contact" is not the form's to refuse. The other constraints
         # (an address once per location) are checked as usual.
-        return {*super()._get_validation_exclusions(), "is_primary"}
+        # misc: BaseModelForm._get_validation_exclusions is private, so django-stubs omits it.
+        return {*super()._get_validation_exclusions(), "is_primary"}  # type: ignore[misc]
 
 
 @admin.register(Contact)
@@ -286,7 +310,9 @@ class ContactAdmin(HistoryLinkMixin, admin.ModelAdmin):
         # A contact belongs to one location: moving it would be a removal and an addition.
         return [*fields, "location"] if obj is not None else fields
 
-    def get_actions(self, request: HttpRequest) -> dict[str, object]:
+    def get_actions(
+        self, request: HttpRequest
+    ) -> dict[str, tuple[Callable[..., str], str, str] | None]:
         # Bulk delete would bypass the one-at-a-time rule that a location keeps a contact.
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
@@ -304,7 +330,8 @@ class ContactAdmin(HistoryLinkMixin, admin.ModelAdmin):
     ) -> None:
         data = form.cleaned_data
         saved = contact_save(
-            actor=request.user,
+            actor=signed_in_user(request),
+            now=clock.now(),
             location=obj.location,
             details=ContactDetails(
                 name=data["name"],
@@ -322,7 +349,7 @@ class ContactAdmin(HistoryLinkMixin, admin.ModelAdmin):
         obj.pk = saved.pk
 
     def delete_model(self, request: HttpRequest, obj: Contact) -> None:
-        contact_remove(actor=request.user, location=obj.location, contact_id=obj.pk)
+        contact_remove(actor=signed_in_user(request), location=obj.location, contact_id=obj.pk)
 
     def delete_view(
         self, request: HttpRequest, object_id: str, extra_context: dict[str, object] | None = None
@@ -335,16 +362,15 @@ class ContactAdmin(HistoryLinkMixin, admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:providers_contact_change", args=[object_id]))
 
 
-class CouncilsOnlyForLocalAuthorityUsers:
+class CouncilsOnlyForLocalAuthorityUsers(forms.BaseForm):
     """Councils are a local authority user's whole scope; on anyone else they would mislead."""
 
-    def clean(self) -> dict[str, object]:
-        cleaned = super().clean()  # type: ignore[misc]
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         councils = cleaned.get("local_authorities")
         if councils and cleaned.get("role") != Role.LOCAL_AUTHORITY:
-            self.add_error(  # type: ignore[attr-defined]
-                "local_authorities", "Only local authority users have councils."
-            )
+            self.add_error("local_authorities", "Only local authority users have councils.")
         return cleaned
 
 
@@ -375,8 +401,9 @@ class StaffUserChangeForm(CouncilsOnlyForLocalAuthorityUsers, UserChangeForm):
     def access_changed(self) -> bool:
         return bool(ACCESS_FIELDS & set(self.changed_data))
 
-    def clean(self) -> dict[str, object]:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if self.access_changed() and not str(cleaned.get("reason") or "").strip():
             self.add_error("reason", "Say why this user's role or access is changing.")
         limits = cleaned.get("limited_to_locations")
@@ -494,14 +521,14 @@ class UserAdmin(HistoryLinkMixin, BaseUserAdmin):
         reason = str(form.cleaned_data.get("reason") or "")
         if change:
             services.user_change_access(
-                actor=request.user,
+                actor=signed_in_user(request),
                 user_id=form.instance.pk,
                 access=self._access_from(form, limits),
                 reason=reason,
             )
         if councils is not None:
             services.user_set_local_authorities(
-                actor=request.user,
+                actor=signed_in_user(request),
                 user_id=form.instance.pk,
                 local_authority_ids=[council.pk for council in councils],
                 reason=reason,
@@ -510,7 +537,9 @@ class UserAdmin(HistoryLinkMixin, BaseUserAdmin):
         support_group_sync(User.objects.get(pk=form.instance.pk))
 
     @staticmethod
-    def _access_from(form: forms.ModelForm, limits: object) -> services.UserAccess:
+    def _access_from(
+        form: forms.ModelForm, limits: Iterable[Location] | None
+    ) -> services.UserAccess:
         stored = services.UserAccess.of(User.objects.get(pk=form.instance.pk))
         data = form.cleaned_data
         provider_id = stored.provider_id
@@ -523,7 +552,7 @@ class UserAdmin(HistoryLinkMixin, BaseUserAdmin):
             is_staff=data.get("is_staff", stored.is_staff),
             is_active=data.get("is_active", stored.is_active),
             limited_to_location_ids=(
-                frozenset(loc.pk for loc in limits)  # type: ignore[attr-defined]
+                frozenset(loc.pk for loc in limits)
                 if limits is not None
                 else stored.limited_to_location_ids
             ),
@@ -544,9 +573,11 @@ class UserAdmin(HistoryLinkMixin, BaseUserAdmin):
 
     @admin.action(description="Approve selected provider users", permissions=["change"])
     def approve_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        actor = signed_in_user(request)
+        now = clock.now()
         approved = 0
         for user in queryset.filter(role="provider", approved_at__isnull=True):
-            services.user_approve(actor=request.user, user_id=user.pk)
+            services.user_approve(actor=actor, user_id=user.pk, now=now)
             approved += 1
         self.message_user(request, f"{approved} user(s) approved.", messages.SUCCESS)
 

@@ -42,5 +42,6 @@ class LocationsView(APIView):
         window = latest_opened_window(now)
         paginator = LocationsPagination()
         page = paginator.paginate_queryset(locations_for(caller, window, query), request, self)
+        assert page is not None  # None only for a paginator with no page size; ours has one
         rows = location_rows(caller, page, window, now)
         return paginator.get_paginated_response(LocationOut(rows, many=True).data)

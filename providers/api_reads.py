@@ -13,6 +13,8 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from rest_framework import exceptions, serializers
+from rest_framework.pagination import Cursor
+from rest_framework.request import Request
 
 from api.pagination import ApiCursorPagination
 from api.scope import Caller
@@ -39,12 +41,14 @@ class LocationsQuery(serializers.Serializer):
 class LocationsPagination(ApiCursorPagination):
     ordering = ("cqc_id",)  # unique, and never changes
 
-    def decode_cursor(self, request):  # type: ignore[no-untyped-def]
+    def decode_cursor(self, request: Request) -> Cursor | None:
         """A cursor is ours only if its position is a CQC ID (a tampered one could hold
         characters the database refuses, such as NUL)."""
         cursor = super().decode_cursor(request)
         position = cursor.position if cursor is not None else None
-        if position is not None and not CQC_ID_PATTERN.fullmatch(position):
+        # call-overload: rest_framework-stubs type Cursor.position as int, but CursorPagination
+        # decodes it as the string in the cursor (here a CQC ID).
+        if position is not None and not CQC_ID_PATTERN.fullmatch(position):  # type: ignore[call-overload]
             raise exceptions.NotFound(self.invalid_cursor_message)
         return cursor
 
@@ -157,13 +161,13 @@ def location_rows(
                 location_id__in=pks, window_id=window.pk
             ).select_related("latest", "counted")
         }
-        if caller.is_supplier:
+        if (supplier_id := caller.supplier_id) is not None:
             drafts = {
                 (location_id, care_type): reference
                 for location_id, care_type, reference in ReturnDraft.objects.filter(
                     location_id__in=pks,
                     window_id=window.pk,
-                    supplier_id=caller.key.supplier_id,  # type: ignore[union-attr]
+                    supplier_id=supplier_id,
                     status=ReturnDraft.Status.WAITING,
                 ).values_list("location_id", "care_type", "reference")
             }

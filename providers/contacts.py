@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
+from capacity_tracker.lib import clock
 from providers.audit import audit_record
 from providers.models import Contact, Location, User
 from providers.validators import SMS_NEEDS_MOBILE, normalise_uk_mobile
@@ -41,7 +42,12 @@ def _fields(contact: Contact) -> dict[str, object]:
 
 
 def contact_save(
-    *, actor: User, location: Location, details: ContactDetails, contact_id: int | None = None
+    *,
+    actor: User,
+    location: Location,
+    details: ContactDetails,
+    now: datetime.datetime,
+    contact_id: int | None = None,
 ) -> Contact:
     """Add a contact, or change one. Making a contact primary makes the old primary ordinary."""
     mobile = details.mobile.strip()
@@ -69,7 +75,7 @@ def contact_save(
         contact.receipts = details.receipts
         contact.mobile = mobile
         contact.sms = details.sms
-        contact.last_confirmed_on = timezone.localdate()
+        contact.last_confirmed_on = clock.local_date(now)
         if details.is_primary:
             Contact.objects.filter(location=location, is_primary=True).exclude(
                 pk=contact.pk
@@ -105,6 +111,8 @@ def contact_remove(*, actor: User, location: Location, contact_id: int) -> None:
         if was_primary:
             # Someone must get the emails addressed to the primary contact.
             successor = Contact.objects.filter(location=location).order_by("name").first()
+            # Never None: the only contact was refused above, under the location's lock.
+            assert successor is not None
             Contact.objects.filter(pk=successor.pk).update(is_primary=True)
         audit_record(
             actor=actor,
@@ -114,11 +122,11 @@ def contact_remove(*, actor: User, location: Location, contact_id: int) -> None:
         )
 
 
-def contacts_confirm(*, actor: User, location: Location) -> int:
+def contacts_confirm(*, actor: User, location: Location, now: datetime.datetime) -> int:
     """'These contacts are still right': stamps today's date on each."""
     with transaction.atomic():
         count = Contact.objects.filter(location=location).update(
-            last_confirmed_on=timezone.localdate()
+            last_confirmed_on=clock.local_date(now)
         )
         audit_record(
             actor=actor,

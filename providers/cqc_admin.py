@@ -19,12 +19,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from capacity_tracker.lib import clock
 from capacity_tracker.lib.csv_files import CsvFileError
+from providers.access import signed_in_user
 from providers.cqc_uploads import MAX_UPLOAD_BYTES, cqc_upload_create, cqc_upload_request_apply
 from providers.models import CqcImport, Role
 
@@ -54,7 +55,7 @@ class CqcUploadForm(forms.Form):
     )
     as_of = forms.DateField(
         label="Data correct at",
-        initial=timezone.localdate,
+        initial=clock.today,
         help_text="The date on the file, for example 2026-12-01.",
     )
 
@@ -175,7 +176,7 @@ class CqcImportAdmin(admin.ModelAdmin):
             upload = form.cleaned_data["file"]
             try:
                 record = cqc_upload_create(
-                    actor=request.user,
+                    actor=signed_in_user(request),
                     file_name=upload.name,
                     content=upload.read(),
                     full_extract=form.cleaned_data["full_extract"],
@@ -259,7 +260,7 @@ def _apply(request: HttpRequest, pk: int) -> HttpResponse:
     form = ApplyForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     get_object_or_404(CqcImport.objects.defer("content"), pk=pk)
-    if cqc_upload_request_apply(actor=request.user, import_id=pk, reason=reason):
+    if cqc_upload_request_apply(actor=signed_in_user(request), import_id=pk, reason=reason):
         messages.success(request, "The file is being applied. This page shows its progress.")
     else:
         messages.info(request, "This file has already been applied, or is being applied now.")

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from capacity_tracker.lib.db import advisory_xact_lock
 from providers.audit import audit_record_many
@@ -281,8 +280,9 @@ def _plan_missing(
     ]
 
 
-def _write_plan(plan: CqcPlan, as_of: datetime.date, actor: User | None, label: str) -> None:
-    now = timezone.now()
+def _write_plan(
+    plan: CqcPlan, as_of: datetime.date, actor: User | None, label: str, now: datetime.datetime
+) -> None:
     Provider.objects.bulk_create(plan.providers_new, batch_size=2000)
     changed_providers = [p for p, _ in plan.providers_changed]
     for provider in changed_providers:
@@ -375,6 +375,7 @@ def cqc_import_apply(
     file_name: str,
     sha256: str,
     dry_run: bool = False,
+    now: datetime.datetime,
     record: CqcImport | None = None,
     actor: User | None = None,
 ) -> tuple[ImportReport, CqcImport]:
@@ -403,9 +404,9 @@ def cqc_import_apply(
         record.counts = report.counts()
         record.rejected = rejections_json(report.rejected)
         if not dry_run:
-            _write_plan(plan, as_of, actor, label)
+            _write_plan(plan, as_of, actor, label, now)
             record.status = CqcImport.Status.APPLIED
-            record.applied_at = timezone.now()
+            record.applied_at = now
             if record.pk:  # an upload: its file is stored already and need not be written again
                 record.save(update_fields=["counts", "rejected", "status", "applied_at"])
             else:

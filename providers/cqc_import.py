@@ -52,7 +52,9 @@ import datetime
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 
@@ -72,6 +74,8 @@ from providers.validators import (
     validate_cqc_provider_id,
     validate_postcode,
 )
+
+Checked = TypeVar("Checked")
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "location_id": (
@@ -565,7 +569,7 @@ def _parse_row(
 ) -> LocationRow | None:
     problems: list[Rejection] = []
 
-    def check(field_name: str, fn, *args):  # type: ignore[no-untyped-def]
+    def check(field_name: str, fn: Callable[..., Checked], *args: Any) -> Checked | None:
         try:
             return fn(*args)
         except (ValueError, ValidationError) as exc:

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import transaction
 
+from capacity_tracker.lib import clock
 from providers.audit import audit_record
 from providers.cqc_apply import CqcPlan, cqc_import_apply, cqc_import_plan, rejections_json
 from providers.cqc_import import LocalAuthorityResolver, ParsedExtract, parse_extract
@@ -207,6 +208,7 @@ def cqc_upload_apply(*, import_id: int) -> CqcImport:
         parsed = _parse(bytes(record.content))
         report, record = cqc_import_apply(
             parsed=parsed,
+            now=clock.now(),
             actor=actor,
             actor_label=actor.email if actor else "admin upload",
             full_extract=record.full_extract,

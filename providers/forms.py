@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -12,17 +14,17 @@ from providers.validators import (
 class UKMobileField(forms.CharField):
     """A UK mobile number in any usual form, cleaned to +447XXXXXXXXX (blank stays blank)."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 32)
         kwargs.setdefault("error_messages", {"invalid": MOBILE_MESSAGE})
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
 
     def to_python(self, value: object) -> str:
         value = super().to_python(value)
         return normalise_uk_mobile(value) if value else ""
 
 
-def check_sms_has_mobile(form: forms.Form) -> None:
+def check_sms_has_mobile(form: forms.BaseForm) -> None:
     """``sms`` ticked needs a mobile: the error goes on the mobile field (where the fix is)."""
     data = form.cleaned_data
     if data.get("sms") and not data.get("mobile") and "mobile" not in form.errors:
@@ -94,10 +96,10 @@ class ContactForm(forms.Form):
         help_text="For example, 07700 900 982",
     )
 
-    def clean(self) -> dict[str, object]:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
         check_sms_has_mobile(self)
-        return cleaned
+        return self.cleaned_data
 
 
 class RegisterForm(forms.Form):

@@ -83,17 +83,20 @@ class StaffIdleTimeoutMiddleware:
 
     def _last_activity(self, request: HttpRequest) -> float | None:
         value = request.get_signed_cookie(self.COOKIE, default=None, salt=self._salt(request))
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            signed_in = request.session.get(two_factor.SESSION_SIGNED_IN_AT)
-            return float(signed_in) if signed_in is not None else None
+        if value is not None:
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        signed_in = request.session.get(two_factor.SESSION_SIGNED_IN_AT)
+        return float(signed_in) if signed_in is not None else None
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        now = clock.now()  # once per request: the idle check and the activity it records
         if two_factor.is_staff_user(request.user):
             idle = datetime.timedelta(minutes=settings.STAFF_SESSION_IDLE_MINUTES)
             last = self._last_activity(request)
-            if last is not None and clock.now().timestamp() - last > idle.total_seconds():
+            if last is not None and now.timestamp() - last > idle.total_seconds():
                 return self._sign_out(request, idle)
         response = self.get_response(request)
         if request.headers.get(BACKGROUND_REFRESH) == "1":
@@ -101,7 +104,7 @@ class StaffIdleTimeoutMiddleware:
         if two_factor.is_staff_user(request.user) and request.session.session_key:
             response.set_signed_cookie(
                 self.COOKIE,
-                str(clock.now().timestamp()),
+                str(now.timestamp()),
                 salt=self._salt(request),
                 secure=settings.SESSION_COOKIE_SECURE,
                 httponly=True,

@@ -15,9 +15,8 @@ from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils import timezone
 
-from capacity_tracker.lib import history
+from capacity_tracker.lib import clock, history
 from providers.validators import (
     validate_cqc_location_id,
     validate_cqc_provider_id,
@@ -170,7 +169,7 @@ class Location(Address):
     )
     status_effective_from = models.DateField(null=True, blank=True)
     registered_on = models.DateField("registered with CQC on", null=True, blank=True)
-    added_to_service_on = models.DateField(default=timezone.localdate)
+    added_to_service_on = models.DateField(default=clock.today)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -212,7 +211,7 @@ class LocationStatusChange(models.Model):
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="status_changes")
     status = models.CharField(max_length=16, choices=RegistrationStatus.choices)
     effective_from = models.DateField()
-    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField(default=clock.now)
     recorded_by = models.ForeignKey(
         "providers.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -344,7 +343,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(
         "staff status", default=False, help_text="Can sign in to the admin (support staff)."
     )
-    date_joined = models.DateTimeField(default=timezone.now)
+    date_joined = models.DateTimeField(default=clock.now)
 
     objects = UserManager()
 
@@ -394,7 +393,7 @@ class AuditEvent(models.Model):
     can filter by area. Apps above this one write here too; this app never imports them.
     """
 
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    at = models.DateTimeField(default=clock.now, db_index=True)
     actor = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
     )
@@ -434,7 +433,7 @@ class CqcImport(models.Model):
     sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
     full_extract = models.BooleanField(default=False)
     as_of = models.DateField()
-    run_at = models.DateTimeField(default=timezone.now)
+    run_at = models.DateTimeField(default=clock.now)
     run_by = models.CharField(max_length=200)
     dry_run = models.BooleanField(default=False)
     counts = models.JSONField(default=dict)

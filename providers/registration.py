@@ -9,6 +9,7 @@ outbox.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -16,8 +17,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
 
+from capacity_tracker.lib import clock
 from providers.audit import audit_record
 from providers.mail import AccountEmail, request_emails
 from providers.models import Location, Provider, RegistrationStatus, Role, User
@@ -34,7 +35,7 @@ class Request:
     location_id: str
 
 
-def user_register(*, request: Request) -> User | None:
+def user_register(*, request: Request, now: datetime.datetime) -> User | None:
     """Make the account, or, if the address already has one, tell its owner instead.
 
     Both outcomes look the same to the person asking (the view shows "Request sent" either
@@ -82,7 +83,7 @@ def user_register(*, request: Request) -> User | None:
                 if owner is None:
                     raise  # some other rule broken: not a taken address, so not hidden
         if owner is not None:
-            _tell_owner(owner, location)
+            _tell_owner(owner, location, now)
             return None
         audit_record(
             actor=user,
@@ -90,17 +91,17 @@ def user_register(*, request: Request) -> User | None:
             target=user,
             data={"provider": provider.cqc_id},
         )
-        _tell_approvers(user, provider)
+        _tell_approvers(user, provider, now)
     return user
 
 
-def _tell_owner(owner: User, location: Location) -> None:
+def _tell_owner(owner: User, location: Location, now: datetime.datetime) -> None:
     """Someone asked for an account with an address that has one: its owner should know.
 
     At most one such email per owner, location named and day (the outbox's unique key), so
     the form cannot be used to flood someone's inbox. Nothing the asker typed goes into it.
     """
-    today = timezone.localdate()
+    today = clock.local_date(now)
     request_emails(
         [
             AccountEmail(
@@ -114,7 +115,8 @@ def _tell_owner(owner: User, location: Location) -> None:
                     "support_email": settings.SUPPORT_EMAIL,
                 },
             )
-        ]
+        ],
+        now=now,
     )
     audit_record(
         actor=None,
@@ -124,7 +126,7 @@ def _tell_owner(owner: User, location: Location) -> None:
     )
 
 
-def _tell_approvers(user: User, provider: Provider) -> None:
+def _tell_approvers(user: User, provider: Provider, now: datetime.datetime) -> None:
     approvers = User.objects.filter(
         provider=provider, is_provider_approver=True, approved_at__isnull=False, is_active=True
     )
@@ -146,5 +148,6 @@ def _tell_approvers(user: User, provider: Provider) -> None:
                 },
             )
             for approver in approvers
-        ]
+        ],
+        now=now,
     )

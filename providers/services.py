@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import Field
 
 from providers.access import can_approve_users_of, role_of
 from providers.audit import audit_record
@@ -27,7 +27,7 @@ from providers.support_permissions import support_group_sync
 # --- Users ------------------------------------------------------------------------------------
 
 
-def user_approve(*, actor: User, user_id: int) -> User:
+def user_approve(*, actor: User, user_id: int, now: datetime.datetime) -> User:
     with transaction.atomic():
         user = (
             User.objects.select_for_update(of=("self",)).select_related("provider").get(pk=user_id)
@@ -38,7 +38,7 @@ def user_approve(*, actor: User, user_id: int) -> User:
             raise PermissionDenied("You cannot approve users of this provider.")
         if user.is_approved:
             return user  # approving twice (a double click) is not an error
-        user.approved_at = timezone.now()
+        user.approved_at = now
         user.approved_by = actor
         user.is_active = True
         user.save(update_fields=["approved_at", "approved_by", "is_active"])
@@ -150,9 +150,9 @@ def user_change_access(*, actor: User, user_id: int, access: UserAccess, reason:
         if access.limited_to_location_ids:
             if access.role != Role.PROVIDER:
                 raise ValidationError("Only provider users are limited to locations.")
-            others = Location.objects.filter(pk__in=access.limited_to_location_ids).exclude(
-                provider_id=access.provider_id
-            )
+            others = Location.objects.filter(pk__in=access.limited_to_location_ids)
+            if access.provider_id is not None:  # no provider: every one is another's
+                others = others.exclude(provider_id=access.provider_id)
             if others.exists():
                 raise ValidationError("A user can be limited only to their provider's locations.")
         user.role = access.role
@@ -198,10 +198,16 @@ LOCATION_DETAILS: tuple[str, ...] = (  # in the order the admin form shows them
     "registered_on",
     "added_to_service_on",
 )
+
+
 # The same fields by column (``provider_id``), as ``location_update_details`` takes them.
-LOCATION_DETAIL_FIELDS = frozenset(
-    Location._meta.get_field(name).attname for name in LOCATION_DETAILS
-)
+def _column(name: str) -> str:
+    field = Location._meta.get_field(name)
+    assert isinstance(field, Field)  # a detail is one of the location's own columns
+    return field.attname
+
+
+LOCATION_DETAIL_FIELDS = frozenset(_column(name) for name in LOCATION_DETAILS)
 
 
 def _audit_value(value: Any) -> Any:

@@ -14,22 +14,22 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib import admin
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from capacity_tracker.lib import clock
 from enforcement.models import Breach, EnforcementCase, Letter
 from enforcement.transitions import OPEN_STATES
 from providers.models import CareType, Location, RegistrationStatus, Role, User
-from returns.models import CollectionWindow, Return
+from returns.models import CollectionWindow, Return, ReturnVersion
 from returns.monitor import require_support_desk
-from returns.obligations import obligations, opening_day, owes, with_status_on
+from returns.obligations import obligations, opening_day, owes, status_on
 from returns.selectors import Status, latest_opened_window, obligation_status
 
 HISTORY_WINDOWS = 12
@@ -71,14 +71,25 @@ class HistoryRow:
         return Status.LABELS[self.status][0]
 
     @property
-    def version(self):  # type: ignore[no-untyped-def]
+    def version(self) -> ReturnVersion | None:
         """The month's return (saved in the window), else the newest save (a late one)."""
         if self.head is None:
             return None
         return self.head.counted or self.head.latest
 
 
-def why(location: Location, window: CollectionWindow) -> tuple[bool, str]:
+if TYPE_CHECKING:
+    # django_stubs_ext is a development dependency: for the type checker only.
+    from django_stubs_ext import WithAnnotations
+
+    class _StatusThen(TypedDict):
+        status_then: str
+
+    # A location annotated with the registration status in force on a window's opening day.
+    LocationThen = WithAnnotations[Location, _StatusThen]
+
+
+def why(location: LocationThen, window: CollectionWindow) -> tuple[bool, str]:
     """Does ``location`` (annotated ``status_then`` for the window's opening day) owe
     ``window``, and why, in the words of the rule in ``returns.obligations``."""
     day = opening_day(window)
@@ -122,8 +133,10 @@ def provider_users_who_see(location: Location) -> QuerySet[User]:
 def overview(location_id: int, now: datetime.datetime) -> dict[str, Any]:
     """Everything on the page, in a fixed number of queries."""
     window = latest_opened_window(now)  # the window providers are working on (dashboard's)
+    # status_on, not returns.obligations.with_status_on: annotated here, the row's type says so.
     located = (
-        with_status_on(Location.objects.filter(pk=location_id), opening_day(window))
+        Location.objects.filter(pk=location_id)
+        .annotate(status_then=status_on(opening_day(window)))
         .select_related("provider", "local_authority__region")
         .first()
     )
@@ -240,7 +253,7 @@ def overview_view(
     return response
 
 
-def overview_urls(model_admin: admin.ModelAdmin) -> list:
+def overview_urls(model_admin: admin.ModelAdmin[Location]) -> list[URLPattern]:
     site = model_admin.admin_site
 
     def view(request: HttpRequest, object_id: str) -> HttpResponse:
@@ -255,14 +268,14 @@ def overview_urls(model_admin: admin.ModelAdmin) -> list:
     ]
 
 
-class LocationOverviewMixin:
+class LocationOverviewMixin(admin.ModelAdmin):
     """For ``LocationAdmin``: the overview's URL, a column linking to it on the changelist,
     and a button on the change page."""
 
     change_form_template = "admin/support/location_change_form.html"
 
-    def get_urls(self):  # type: ignore[no-untyped-def]
-        return overview_urls(self) + super().get_urls()  # type: ignore[misc,operator]
+    def get_urls(self) -> list[URLPattern]:
+        return overview_urls(self) + super().get_urls()
 
     @admin.display(description="Support overview")
     def overview_link(self, obj: Location) -> str:

@@ -17,6 +17,7 @@ pages until a code is accepted.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import math
 import re
@@ -36,7 +37,6 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django_otp.oath import TOTP
@@ -82,10 +82,17 @@ def has_device(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+def is_verified(user: User) -> bool:
+    """Has this session's user given their second factor? django_otp's OTPMiddleware gives the
+    request's user ``is_verified()`` at run time; the User model does not declare it."""
+    # attr-defined: set on the instance by django_otp.middleware.OTPMiddleware, not on the class.
+    return bool(user.is_verified())  # type: ignore[attr-defined]
+
+
 def must_verify(request: HttpRequest) -> bool:
     """Is this signed-in session still waiting for its second factor?"""
     user = request.user
-    if not user.is_authenticated or user.is_verified():
+    if not user.is_authenticated or is_verified(user):
         return False
     return is_staff_user(user) or bool(request.session.get(SESSION_REQUIRED))
 
@@ -227,7 +234,9 @@ class Verified:
     used_backup_code: bool = False
 
 
-def two_factor_verify(*, user: User, code: str, ip: str = "unknown") -> Verified:
+def two_factor_verify(
+    *, user: User, code: str, now: datetime.datetime, ip: str = "unknown"
+) -> Verified:
     """Check a code from the app (6 digits) or a backup code, under each device's throttle."""
     code = normalise_code(code)
     model: type[TOTPDevice] | type[StaticDevice] = (
@@ -246,7 +255,7 @@ def two_factor_verify(*, user: User, code: str, ip: str = "unknown") -> Verified
         else:
             allowed, info = device.verify_is_allowed()
             if not allowed:
-                wait = (info["locked_until"] - timezone.now()).total_seconds()
+                wait = (info["locked_until"] - now).total_seconds()
                 outcome = Verified(device=None, wait_seconds=max(1, math.ceil(wait)))
             elif (kind == "app" or BACKUP_CODE.fullmatch(code)) and device.verify_token(code):
                 outcome = Verified(device=device, used_backup_code=kind == "backup_code")
@@ -288,7 +297,7 @@ def can_reset(actor: User, user: User) -> bool:
     return actor.is_superuser or not user.is_superuser
 
 
-def two_factor_reset(*, actor: User, user_id: int, reason: str) -> int:
+def two_factor_reset(*, actor: User, user_id: int, reason: str, now: datetime.datetime) -> int:
     """Remove someone's app and backup codes; audited, and the person is emailed."""
     reason = (reason or "").strip()
     if not reason:
@@ -323,7 +332,8 @@ def two_factor_reset(*, actor: User, user_id: int, reason: str) -> int:
                     created_by_id=actor.pk,
                     reason=reason,
                 )
-            ]
+            ],
+            now=now,
         )
     security_event("two_factor_reset", level=logging.WARNING, user_id=user.pk, by_user_id=actor.pk)
     return removed

@@ -20,8 +20,9 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from capacity_tracker.lib import clock
 from providers import two_factor
-from providers.access import role_required
+from providers.access import AuthenticatedHttpRequest, role_required
 from providers.models import Role, User
 
 
@@ -81,7 +82,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     next_url = _next_url(request)
     user: User = request.user
-    if user.is_verified():
+    if two_factor.is_verified(user):
         return redirect(next_url)
     if not two_factor.has_device(user):
         if two_factor.must_verify(request):
@@ -96,6 +97,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and bound.is_valid():
         outcome = two_factor.two_factor_verify(
             user=user,
+            now=clock.now(),
             code=bound.cleaned_data[field],
             ip=get_client_ip_address(request) or "unknown",
         )
@@ -146,7 +148,7 @@ def setup(request: HttpRequest) -> HttpResponse:
     next_url = _next_url(request)
     if two_factor.has_device(user):
         return redirect(
-            next_url if user.is_verified() else _with_next("two_factor:verify", next_url)
+            next_url if two_factor.is_verified(user) else _with_next("two_factor:verify", next_url)
         )
     key = None
     form = SetupForm(request.POST if request.method == "POST" else None)
@@ -209,10 +211,11 @@ def account(request: HttpRequest) -> HttpResponse:
 def backup_codes_new(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("two_factor:account"))
-    if not request.user.is_verified():
+    user: User = request.user
+    if not two_factor.is_verified(user):
         raise PermissionDenied("Enter a code from your app first.")
     try:
-        codes = two_factor.backup_codes_renew(user=request.user)
+        codes = two_factor.backup_codes_renew(user=user)
     except ValidationError:
         return redirect("two_factor:setup")
     return render(
@@ -223,7 +226,7 @@ def backup_codes_new(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.SUPPORT)
-def support_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+def support_reset(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     """Support staff: remove someone's second factor, with a reason (audited, emailed)."""
     person = get_object_or_404(User, pk=user_id)
     if not two_factor.can_reset(request.user, person):
@@ -236,7 +239,10 @@ def support_reset(request: HttpRequest, user_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             two_factor.two_factor_reset(
-                actor=request.user, user_id=person.pk, reason=form.cleaned_data["reason"]
+                actor=request.user,
+                user_id=person.pk,
+                reason=form.cleaned_data["reason"],
+                now=clock.now(),
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():

@@ -10,10 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from capacity_tracker.lib import rate_limit
+from capacity_tracker.lib import clock, rate_limit
 from providers import contacts, registration, selectors, services
 from providers.access import (
     ALL_ROLES,
+    AuthenticatedHttpRequest,
     can_approve_users_of,
     editable_locations,
     get_location_for,
@@ -27,7 +28,7 @@ from providers.models import Role, User
 
 
 @role_required(*ALL_ROLES)
-def location_list(request: HttpRequest) -> HttpResponse:
+def location_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if role_of(request.user) is Role.PROVIDER:
         locations = selectors.locations_for_listing(request.user)
         return render(
@@ -46,7 +47,7 @@ def location_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*ALL_ROLES)
-def provider_detail(request: HttpRequest, cqc_id: str) -> HttpResponse:
+def provider_detail(request: AuthenticatedHttpRequest, cqc_id: str) -> HttpResponse:
     provider = get_provider_for(request.user, cqc_id)
     locations = selectors.locations_for_listing(request.user).filter(provider=provider)
     return render(
@@ -55,7 +56,7 @@ def provider_detail(request: HttpRequest, cqc_id: str) -> HttpResponse:
 
 
 @role_required(*ALL_ROLES)
-def location_detail(request: HttpRequest, cqc_id: str) -> HttpResponse:
+def location_detail(request: AuthenticatedHttpRequest, cqc_id: str) -> HttpResponse:
     location = get_location_for(request.user, cqc_id)
     context = {
         "location": location,
@@ -71,7 +72,7 @@ def location_detail(request: HttpRequest, cqc_id: str) -> HttpResponse:
 
 
 @role_required(Role.PROVIDER)
-def team(request: HttpRequest) -> HttpResponse:
+def team(request: AuthenticatedHttpRequest) -> HttpResponse:
     provider = request.user.provider
     if provider is None or not can_approve_users_of(request.user, provider):
         raise PermissionDenied("Only approvers can manage their organisation's users.")
@@ -86,7 +87,7 @@ def team(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _pending_user_of_my_provider(request: HttpRequest, user_id: int) -> User:
+def _pending_user_of_my_provider(request: AuthenticatedHttpRequest, user_id: int) -> User:
     # Approvers only, and asked before the look-up: a page that only shows a form still shows
     # the pending person's name and email, and a 404 or not would say which IDs exist.
     provider = request.user.provider
@@ -98,10 +99,10 @@ def _pending_user_of_my_provider(request: HttpRequest, user_id: int) -> User:
 
 @require_POST
 @role_required(Role.PROVIDER)
-def team_approve(request: HttpRequest, user_id: int) -> HttpResponse:
+def team_approve(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     pending = _pending_user_of_my_provider(request, user_id)
     try:
-        services.user_approve(actor=request.user, user_id=pending.pk)
+        services.user_approve(actor=request.user, user_id=pending.pk, now=clock.now())
     except (PermissionDenied, ValidationError) as exc:
         raise PermissionDenied(str(exc)) from exc
     messages.success(request, f"{pending.get_full_name()} can now sign in and submit data.")
@@ -109,7 +110,7 @@ def team_approve(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @role_required(Role.PROVIDER)
-def team_reject(request: HttpRequest, user_id: int) -> HttpResponse:
+def team_reject(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     pending = _pending_user_of_my_provider(request, user_id)
     form = RejectUserForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -125,7 +126,9 @@ def team_reject(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @role_required(Role.PROVIDER, Role.SUPPORT)
-def contact_edit(request: HttpRequest, cqc_id: str, contact_id: int | None = None) -> HttpResponse:
+def contact_edit(
+    request: AuthenticatedHttpRequest, cqc_id: str, contact_id: int | None = None
+) -> HttpResponse:
     location = get_location_for(request.user, cqc_id, write=True)
     contact = get_object_or_404(location.contacts, pk=contact_id) if contact_id else None
     initial = (
@@ -147,6 +150,7 @@ def contact_edit(request: HttpRequest, cqc_id: str, contact_id: int | None = Non
         try:
             contacts.contact_save(
                 actor=request.user,
+                now=clock.now(),
                 location=location,
                 details=contacts.ContactDetails(**form.cleaned_data),
                 contact_id=contact.pk if contact else None,
@@ -169,7 +173,7 @@ def contact_edit(request: HttpRequest, cqc_id: str, contact_id: int | None = Non
 
 
 @role_required(Role.PROVIDER, Role.SUPPORT)
-def contact_remove(request: HttpRequest, cqc_id: str, contact_id: int) -> HttpResponse:
+def contact_remove(request: AuthenticatedHttpRequest, cqc_id: str, contact_id: int) -> HttpResponse:
     location = get_location_for(request.user, cqc_id, write=True)
     contact = get_object_or_404(location.contacts, pk=contact_id)
     error = ""
@@ -191,9 +195,9 @@ def contact_remove(request: HttpRequest, cqc_id: str, contact_id: int) -> HttpRe
 
 @require_POST
 @role_required(Role.PROVIDER, Role.SUPPORT)
-def contacts_confirm(request: HttpRequest, cqc_id: str) -> HttpResponse:
+def contacts_confirm(request: AuthenticatedHttpRequest, cqc_id: str) -> HttpResponse:
     location = get_location_for(request.user, cqc_id, write=True)
-    contacts.contacts_confirm(actor=request.user, location=location)
+    contacts.contacts_confirm(actor=request.user, location=location, now=clock.now())
     messages.success(request, "Thank you: the contacts are marked as checked today.")
     return redirect("providers:location", cqc_id=location.cqc_id)
 
@@ -213,7 +217,9 @@ def register(request: HttpRequest) -> HttpResponse:
             return render(request, "providers/register_limited.html", status=429)
     if request.method == "POST" and form.is_valid():
         try:
-            registration.user_register(request=registration.Request(**form.cleaned_data))
+            registration.user_register(
+                request=registration.Request(**form.cleaned_data), now=clock.now()
+            )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 for error in errors:
@@ -228,7 +234,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.PROVIDER, approved=False)
-def awaiting_approval(request: HttpRequest) -> HttpResponse:
+def awaiting_approval(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.user.is_approved:
         return redirect("home")
     return render(request, "providers/awaiting_approval.html", {"provider": request.user.provider})

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -7,7 +9,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
+from capacity_tracker.lib import clock
 from capacity_tracker.lib.history_admin import HistoryLinkMixin
+from providers.access import signed_in_user
 from providers.admin import ReadOnlyAdmin
 from returns.datasets import campaign_month_change
 from returns.models import (
@@ -39,7 +43,7 @@ class WindowOverrideForm(forms.ModelForm):
 
 
 @admin.register(CollectionWindow)
-class CollectionWindowAdmin(HistoryLinkMixin, WindowMonitorMixin, admin.ModelAdmin):
+class CollectionWindowAdmin(HistoryLinkMixin, WindowMonitorMixin):
     form = WindowOverrideForm
     list_display = ["period", "opens_at", "last_day", "closes_at", "overridden", "override_reason"]
     list_filter = ["overridden"]
@@ -61,14 +65,17 @@ class CollectionWindowAdmin(HistoryLinkMixin, WindowMonitorMixin, admin.ModelAdm
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def save_model(self, request: HttpRequest, obj: CollectionWindow, form, change) -> None:  # type: ignore[no-untyped-def]
+    def save_model(
+        self, request: HttpRequest, obj: CollectionWindow, form: Any, change: Any
+    ) -> None:
         try:
             window_override(
-                actor=request.user,
+                actor=signed_in_user(request),
                 window_id=obj.pk,
                 opens_at=form.cleaned_data["opens_at"],
                 closes_at=form.cleaned_data["closes_at"],
                 reason=form.cleaned_data["reason"],
+                now=clock.now(),
             )
         except ValidationError as exc:  # already checked by the form; kept for safety
             raise ValueError(exc.messages) from exc
@@ -134,9 +141,9 @@ class CampaignMonthAdmin(HistoryLinkMixin, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def save_model(self, request: HttpRequest, obj: CampaignMonth, form, change) -> None:  # type: ignore[no-untyped-def]
+    def save_model(self, request: HttpRequest, obj: CampaignMonth, form: Any, change: Any) -> None:
         campaign_month_change(
-            actor=request.user,
+            actor=signed_in_user(request),
             month=obj.month,
             in_campaign=form.cleaned_data["in_campaign"],
             reason=form.cleaned_data["reason"],
@@ -166,7 +173,7 @@ class BulkUploadAdmin(ReadOnlyAdmin):
     list_select_related = ["uploaded_by", "provider", "window"]
     exclude = ["content"]  # the file itself: up to 5 MB, not for a page
 
-    def get_queryset(self, request: HttpRequest):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[BulkUpload]:
         return super().get_queryset(request).defer("content")
 
 

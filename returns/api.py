@@ -128,7 +128,8 @@ class ReturnsView(APIView):
         page = paginator.paginate_queryset(
             return_heads(location, query.get("period")), request, view=self
         )
-        rows = return_rows(location, page, clock.now())
+        # None only when paging is off (a page size of 0), which ApiCursorPagination never is.
+        rows = return_rows(location, page or [], clock.now())
         return paginator.get_paginated_response(ReturnOut(rows, many=True).data)
 
     @api_submit.SUBMIT_SCHEMA

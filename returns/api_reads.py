@@ -13,6 +13,8 @@ from typing import Any
 from django.db.models import F, Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
+from rest_framework.pagination import Cursor
+from rest_framework.request import Request
 
 from api.pagination import ApiCursorPagination
 from providers.models import CareType, Location
@@ -102,13 +104,13 @@ class DatasetVersionOut(serializers.Serializer):
 
 class DataItemOut(serializers.Serializer):
     code = serializers.CharField(help_text="The answer's key in a return's answers.")
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field (DRF's metaclass moves it), not Field.label
     section = serializers.CharField()
     kind = serializers.ChoiceField(choices=DataItem.Kind.choices)
     mandatory = serializers.BooleanField()
     min_value = serializers.IntegerField(allow_null=True)
     max_value = serializers.IntegerField(allow_null=True)
-    help_text = serializers.CharField(allow_blank=True)
+    help_text = serializers.CharField(allow_blank=True)  # type: ignore[assignment]  # a declared field (DRF's metaclass moves it), not Field.help_text
     campaign_only = serializers.BooleanField(help_text="Asked only in vaccination campaign months.")
 
 
@@ -195,13 +197,14 @@ class ReturnsPagination(ApiCursorPagination):
     # Newest month first; a location has one return per care type a month.
     ordering = ("-window_period", "care_type")
 
-    def decode_cursor(self, request):  # type: ignore[no-untyped-def]
+    def decode_cursor(self, request: Request) -> Cursor | None:
         """A cursor is ours only if its position is a date: any other (tampered) text would
         reach the database as a date and fail there."""
         cursor = super().decode_cursor(request)
         if cursor is not None and cursor.position is not None:
             try:
-                datetime.date.fromisoformat(cursor.position)
+                # The position is the cursor's text (the stubs type it as an int).
+                datetime.date.fromisoformat(str(cursor.position))
             except ValueError:
                 raise exceptions.NotFound(self.invalid_cursor_message) from None
         return cursor
@@ -223,7 +226,7 @@ class ReturnVersionOut(serializers.Serializer):
     number = serializers.IntegerField(help_text="1 for the first save, then 2, 3, ...")
     reference = serializers.CharField()
     kind = serializers.ChoiceField(choices=ReturnKind.choices)
-    source = serializers.ChoiceField(choices=ReturnSource.choices)
+    source = serializers.ChoiceField(choices=ReturnSource.choices)  # type: ignore[assignment]  # a declared field (DRF's metaclass moves it), not Field.source
     submitted_at = serializers.DateTimeField()
     in_window = serializers.BooleanField(help_text="Saved while the window was open.")
     submitter_name = serializers.CharField(allow_blank=True)

@@ -20,19 +20,24 @@ from returns.selectors import DashboardFilters, Status
 
 NAME_MAX_LENGTH = 100
 SELECTS = ("status", "care_type", "council")
+STATUS_CHOICES: list[tuple[str, str]] = [
+    ("", "Any status"),
+    *((key, label) for key, (label, _) in Status.LABELS.items()),
+]
+CARE_TYPE_CHOICES: list[tuple[str, str]] = [("", "Any care type"), *CareType.choices]
 
 
 class DashboardFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="Status this month",
         required=False,
-        choices=[("", "Any status"), *((key, label) for key, (label, _) in Status.LABELS.items())],
+        choices=STATUS_CHOICES,
         error_messages={"invalid_choice": "Select a status from the list"},
     )
     care_type = forms.ChoiceField(
         label="Care type",
         required=False,
-        choices=[("", "Any care type"), *CareType.choices],
+        choices=CARE_TYPE_CHOICES,
         error_messages={"invalid_choice": "Select a care type from the list"},
     )
     council = forms.ChoiceField(
@@ -54,10 +59,22 @@ class DashboardFilterForm(forms.Form):
         # By ONS code, not pk: the address stays meaningful if shared.
         councils = list(councils)
         self._council_ids = {council.ons_code: council.pk for council in councils}
-        self.fields["council"].choices = [
+        council_choices = [
             ("", "Any council"),
             *((council.ons_code, council.name) for council in councils),
         ]
+        self._select("council").choices = council_choices
+        # Each select's options, as set on its field (read here, not back from the field).
+        self._options = {
+            "status": STATUS_CHOICES,
+            "care_type": CARE_TYPE_CHOICES,
+            "council": council_choices,
+        }
+
+    def _select(self, name: str) -> forms.ChoiceField:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)  # the selects are declared as such above
+        return field
 
     def _value(self, name: str) -> str:
         """The cleaned value of one field, or "" if it was invalid (that filter is ignored)."""
@@ -73,7 +90,7 @@ class DashboardFilterForm(forms.Form):
             chosen = self._value(name)
             options = [
                 (str(value), str(label), str(value) == chosen)
-                for value, label in self.fields[name].choices
+                for value, label in self._options[name]
             ]
             selects.append((self[name], options))
         return selects

@@ -263,7 +263,8 @@ def dataset_cache_bump() -> None:
 
 def _writing_datasets(using: str = DEFAULT_DB_ALIAS) -> bool:
     """Has this connection's open transaction changed a dataset (a bump waits for commit)?"""
-    return any(func is _bump_quietly for _, func, _ in connections[using].run_on_commit)
+    # Each entry is (savepoint IDs, function, robust); the stubs know only the first two.
+    return any(entry[1] is _bump_quietly for entry in connections[using].run_on_commit)
 
 
 def _dataset_changed(sender: Any, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:

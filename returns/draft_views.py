@@ -9,6 +9,7 @@ reason) in the ordinary return pages.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from api.portal_forms import ReasonForm
 from capacity_tracker.lib import clock
-from providers.access import editable_locations, role_of, role_required
+from providers.access import editable_locations, role_of, role_required, signed_in_user
 from providers.models import Role
 from returns.datasets import dataset_for
 from returns.drafts import DraftGone, draft_confirm, draft_discard
@@ -48,7 +49,7 @@ def _only_the_provider(request: HttpRequest) -> None:
         raise PermissionDenied("Only the provider can confirm or discard its supplier's figures.")
 
 
-def _draft_context(draft: ReturnDraft, **extra: Any) -> dict[str, Any]:
+def _draft_context(draft: ReturnDraft, *, now: datetime.datetime, **extra: Any) -> dict[str, Any]:
     head = (
         Return.objects.filter(
             location=draft.location, care_type=draft.care_type, window=draft.window
@@ -64,7 +65,7 @@ def _draft_context(draft: ReturnDraft, **extra: Any) -> dict[str, Any]:
         "based_on": head.version_count if head else 0,
         "sections": _answer_rows(dataset, draft.answers) if draft.kind == "full" else [],
         "questions_changed": dataset.version_id != draft.dataset_version_id,
-        "window_is_open": draft.window.contains(clock.now()),
+        "window_is_open": draft.window.contains(now),
         **extra,
     }
 
@@ -75,15 +76,17 @@ def draft_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return render(
         request,
         "returns/drafts/draft.html",
-        _draft_context(draft, may_decide=role_of(request.user) is Role.PROVIDER),
+        _draft_context(draft, now=clock.now(), may_decide=role_of(request.user) is Role.PROVIDER),
     )
 
 
-def _refused(request: HttpRequest, draft: ReturnDraft, error: str, status: int) -> HttpResponse:
+def _refused(
+    request: HttpRequest, draft: ReturnDraft, error: str, status: int, *, now: datetime.datetime
+) -> HttpResponse:
     return render(
         request,
         "returns/drafts/draft.html",
-        _draft_context(draft, may_decide=True, error=error),
+        _draft_context(draft, now=now, may_decide=True, error=error),
         status=status,
     )
 
@@ -92,14 +95,17 @@ def _refused(request: HttpRequest, draft: ReturnDraft, error: str, status: int) 
 @role_required(Role.PROVIDER, Role.SUPPORT)
 def draft_confirm_view(request: HttpRequest, reference: str) -> HttpResponse:
     _only_the_provider(request)
+    now = clock.now()
     draft = _draft_for(request, reference)
     try:
         based_on = int(request.POST.get("based_on", ""))
     except ValueError:
-        return _refused(request, draft, "Something went wrong with the form. Try again.", 400)
+        return _refused(
+            request, draft, "Something went wrong with the form. Try again.", 400, now=now
+        )
     try:
         version = draft_confirm(
-            user=request.user, reference=draft.reference, now=clock.now(), based_on=based_on
+            user=signed_in_user(request), reference=draft.reference, now=now, based_on=based_on
         )
     except ReturnDraft.DoesNotExist:
         raise Http404("No draft with that reference that you can see.") from None
@@ -120,7 +126,7 @@ def draft_confirm_view(request: HttpRequest, reference: str) -> HttpResponse:
         )
     except DraftGone as exc:
         draft.refresh_from_db()
-        return _refused(request, draft, str(exc), 409)
+        return _refused(request, draft, str(exc), 409, now=now)
     except ReturnInvalid as exc:
         problems = "; ".join(exc.errors.values())
         return _refused(
@@ -130,9 +136,10 @@ def draft_confirm_view(request: HttpRequest, reference: str) -> HttpResponse:
             f"since your supplier sent them): {problems}. Discard the draft and fill in the "
             "return yourself, or ask your supplier to send it again.",
             400,
+            now=now,
         )
     except ReturnNotAllowed as exc:
-        return _refused(request, draft, str(exc), 400)
+        return _refused(request, draft, str(exc), 400, now=now)
     return redirect("returns:saved", reference=version.reference)
 
 
@@ -150,7 +157,7 @@ def draft_discard_view(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             draft_discard(
-                user=request.user,
+                user=signed_in_user(request),
                 reference=draft.reference,
                 reason=form.cleaned_data["reason"],
                 now=clock.now(),

@@ -40,7 +40,7 @@ def _problem(request: HttpRequest, heading: str, message: str, status: int) -> H
 @never_cache
 @require_http_methods(["GET", "POST"])
 def email_link(request: HttpRequest, token: str) -> HttpResponse:
-    now = clock.now()
+    now = clock.now()  # the request's one instant: the link's checks, the save and the page
     try:
         use = open_link(token, now=now)
     except LinkExpired:
@@ -77,12 +77,12 @@ def email_link(request: HttpRequest, token: str) -> HttpResponse:
         choice = form.cleaned_data["choice"]
         try:
             if choice == "unchanged":
-                references = save_by_link(use, kind=ReturnKind.UNCHANGED, now=clock.now())
+                references = save_by_link(use, kind=ReturnKind.UNCHANGED, now=now)
             else:
                 references = save_by_link(
                     use,
                     kind=ReturnKind.NIL,
-                    now=clock.now(),
+                    now=now,
                     nil_reason=form.cleaned_data["nil_reason"],
                     nil_reason_detail=form.cleaned_data["nil_reason_detail"],
                 )

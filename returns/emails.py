@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Collection
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
 
+from capacity_tracker.lib import clock
 from notifications.models import OutboundMessage
 from notifications.outbox import QueuedMessage, outbox_insert
 from providers.models import Contact, Location, LocationStatusChange
@@ -53,7 +54,7 @@ def _update_path(window: CollectionWindow, location: Location) -> str:
 
 def _personalisation(
     window: CollectionWindow, contact: Contact, location: Location
-) -> dict[str, str]:
+) -> dict[str, object]:
     token = make_token(
         location_id=location.pk,
         window_id=window.pk,
@@ -85,7 +86,7 @@ def _texts_to(contact: Contact) -> str | None:
 
 
 def _emails_for(
-    kind: str, window: CollectionWindow, locations: QuerySet[Location] | list[int]
+    kind: str, window: CollectionWindow, locations: QuerySet[Location, Any] | list[int]
 ) -> list[QueuedMessage]:
     """The emails of ``kind``, and a text message to each contact who chose them, with the
     same signed link: using either uses up both (``claim_digest``)."""
@@ -99,7 +100,7 @@ def _emails_for(
         # A few changed locations: read their queued emails, not the whole window's.
         already = already.filter(location_id__in=locations)
     queued = set(already.values_list("channel", "location_id", "recipient"))
-    messages = []
+    messages: list[QueuedMessage] = []
     for contact in (
         Contact.objects.filter(location__in=locations)
         .select_related("location")
@@ -139,7 +140,7 @@ def queue_window_open(*, now: datetime.datetime) -> int:
     queued = 0
     for window in CollectionWindow.objects.filter(opens_at__lte=now, closes_at__gt=now):
         emails = _emails_for(WINDOW_OPEN, window, owing_locations(window).values("pk"))
-        queued += outbox_insert(emails, now=timezone.now())
+        queued += outbox_insert(emails, now=now)
     return queued
 
 
@@ -151,7 +152,7 @@ def locations_not_updated(
     updated = Return.objects.filter(window=window, location=OuterRef("pk"), counted__isnull=False)
     behind = Q()
     for care_type, offered in OFFERED.items():
-        behind |= Q(**{offered: True}) & ~Exists(updated.filter(care_type=care_type))
+        behind |= Q(**{offered: True}) & Q(~Exists(updated.filter(care_type=care_type)))
     locations = owing_locations(window).filter(behind)
     if among is not None:
         locations = locations.filter(pk__in=list(among))
@@ -193,9 +194,15 @@ def queue_reminders(*, now: datetime.datetime) -> int:
     the one query for windows finds none and no location is read. Whether a location updated
     after its reminder was queued is checked again just before sending (``reminder_veto``).
     """
-    # Compared with the rows' ``updated_at`` stamps, which are wall-clock (timezone.now), so
-    # the watermark is too, whatever instant ``now`` (the service clock) says.
-    started = timezone.now()
+    # The watermark is compared with the rows' ``updated_at`` stamps, and Django writes those
+    # (``auto_now``) with the real time whatever instant a job runs as of. So it is read here,
+    # once, from the clock (the real time too: in production ``clock.now()`` is the wall
+    # clock), not taken from ``now``: ``run_scheduled --now`` plays a tick as of another
+    # instant (a demo a month ahead, a catch-up), and a watermark at that instant would
+    # hide (or re-read) changes stamped in real time. ``now`` picks the windows and stamps
+    # what is queued. A test that freezes the clock around this tick must stamp the rows it
+    # changes on the same frozen clock.
+    started = clock.now()
     queued = 0
     windows = CollectionWindow.objects.filter(
         closes_at__gt=now, closes_at__lte=now + REMINDER_BEFORE_CLOSE
@@ -204,7 +211,7 @@ def queue_reminders(*, now: datetime.datetime) -> int:
         done = _reminder_pass(window)
         if done is None or done.opens_at != window.opens_at:
             emails = _emails_for(REMINDER, window, locations_not_updated(window))
-            queued += outbox_insert(emails, now=timezone.now())
+            queued += outbox_insert(emails, now=now)
             ReminderPass.objects.update_or_create(
                 window=window, defaults={"opens_at": window.opens_at, "checked_at": started}
             )
@@ -215,7 +222,7 @@ def queue_reminders(*, now: datetime.datetime) -> int:
         behind = locations_not_updated(window, among={location for location, _ in changes})
         emails = _emails_for(REMINDER, window, behind) if behind else []
         if emails:
-            queued += outbox_insert(emails, now=timezone.now())
+            queued += outbox_insert(emails, now=now)
         # Move the watermark only once a change has settled (is older than the margin):
         # until then the ticks read the recent changes again, and write nothing.
         if min(when for _, when in changes) < started - REMINDER_SETTLE:
@@ -229,9 +236,11 @@ def reminder_veto(email: OutboundMessage) -> str | None:
     window = CollectionWindow.objects.filter(
         period__year=int(email.scope[:4]), period__month=int(email.scope[5:7])
     ).first()
-    if window is None or email.location_id is None:
+    if window is None:
         return None
-    location = email.location
+    location = email.location if email.location_id is not None else None
+    if location is None:
+        return None
     owed = location.care_types
     updated = set(
         Return.objects.filter(
@@ -249,11 +258,13 @@ EMAIL_VETOES = {REMINDER: reminder_veto}
 # --- Onboarding ---------------------------------------------------------------------------
 
 
-def queue_onboarding_chasers(*, today: datetime.date) -> int:
-    """A chaser at 30, 60 and 90 days without a registered user.
+def queue_onboarding_chasers(*, today: datetime.date, now: datetime.datetime | None = None) -> int:
+    """A chaser at 30, 60 and 90 days without a registered user, queued at ``now`` (the
+    job's instant; when not given, the clock is read once here).
 
     After an outage only the latest chaser due is sent: three at once would be noise.
     """
+    queued_at = clock.now() if now is None else now
     queued = 0
     bands = [*ONBOARDING_DAYS, ONBOARDING_LISTED_AFTER_DAYS]
     for index, days in enumerate(ONBOARDING_DAYS):
@@ -285,5 +296,5 @@ def queue_onboarding_chasers(*, today: datetime.date) -> int:
             )
             for contact in contacts
         ]
-        queued += outbox_insert(emails, now=timezone.now())
+        queued += outbox_insert(emails, now=queued_at)
     return queued

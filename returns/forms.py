@@ -18,14 +18,22 @@ class LenientChoiceField(forms.ChoiceField):
 
 
 def _field_for(item: ItemSpec) -> forms.Field:
-    common = {"label": item.label, "help_text": item.help_text, "required": False}
+    # Every answer is optional here: clean_answers says what is missing, in its own words.
     if item.kind == "yes_no":
         return LenientChoiceField(
-            choices=[("yes", "Yes"), ("no", "No")], widget=forms.RadioSelect, **common
+            choices=[("yes", "Yes"), ("no", "No")],
+            widget=forms.RadioSelect,
+            label=item.label,
+            help_text=item.help_text,
+            required=False,
         )
-    if item.kind == "text":
-        return forms.CharField(widget=forms.Textarea, strip=False, **common)
-    return forms.CharField(strip=False, **common)
+    return forms.CharField(
+        widget=forms.Textarea if item.kind == "text" else None,
+        strip=False,
+        label=item.label,
+        help_text=item.help_text,
+        required=False,
+    )
 
 
 # The hidden version count the page was drawn from. Only a tampered or mangled form lacks it,
@@ -53,7 +61,8 @@ class ReturnForm(forms.Form):
         self.answers: dict[str, Any] = {}
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         raw = {code: self.data.get(code, "") for code in self.dataset.codes}
         result = clean_answers(self.dataset, raw)
         for code, message in result.errors.items():
@@ -91,7 +100,8 @@ class NilReasonForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if (
             cleaned.get("nil_reason") == NilReason.OTHER
             and not cleaned.get("nil_reason_detail", "").strip()
@@ -122,12 +132,15 @@ class EmailLinkForm(NilReasonForm):
         choices = [("nil", "Make a nil return")]
         if can_confirm:
             choices.insert(0, ("unchanged", "Nothing has changed since our last return"))
-        self.fields["choice"].choices = choices
+        choice = self.fields["choice"]
+        assert isinstance(choice, forms.ChoiceField)  # declared above
+        choice.choices = choices
         self.fields["nil_reason"].required = False
         self.fields["nil_reason"].label = "If you are making a nil return, why?"
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("choice") != "nil":
             # The reason only matters for a nil return; keep what was typed but do not check it.
             for name in ("nil_reason", "nil_reason_detail"):

@@ -89,9 +89,8 @@ def save_by_link(
     nothing. Returns the references; raises LinkUsed or returns.submission.ReturnError."""
     if kind not in (ReturnKind.UNCHANGED, ReturnKind.NIL):
         raise ValueError(f"A link saves an unchanged or nil return, not {kind!r}")
-    fields = {"nil_reason": nil_reason, "nil_reason_detail": nil_reason_detail}
-    if kind != ReturnKind.NIL:
-        fields = {}
+    if kind != ReturnKind.NIL:  # the reason belongs to a nil return only
+        nil_reason = nil_reason_detail = ""
     first, last = _split_name(use.contact.name)
     submitter = Submitter(user=None, first_name=first, last_name=last, contact=use.contact)
     with transaction.atomic():
@@ -116,7 +115,8 @@ def save_by_link(
                 kind=kind,
                 source=ReturnSource.EMAIL_LINK,
                 now=now,
-                **fields,
+                nil_reason=nil_reason,
+                nil_reason_detail=nil_reason_detail,
             ).reference
             for care_type in use.care_types
         ]

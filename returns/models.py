@@ -76,14 +76,14 @@ class CollectionWindow(models.Model):
         return self.period_obj.label()
 
     @property
-    def opens_local(self):  # type: ignore[no-untyped-def]
+    def opens_local(self) -> datetime.datetime:
         return self.opens_at.astimezone(LONDON)
 
     @property
-    def closes_local(self):  # type: ignore[no-untyped-def]
+    def closes_local(self) -> datetime.datetime:
         return self.closes_at.astimezone(LONDON)
 
-    def contains(self, instant) -> bool:  # type: ignore[no-untyped-def]
+    def contains(self, instant: datetime.datetime) -> bool:
         return self.opens_at <= instant < self.closes_at
 
 
@@ -642,8 +642,9 @@ class ReminderPass(models.Model):
     # The window's opening when the pass ran: who owes is fixed on its opening day, so an
     # override that moves the opening sends the next tick through every location again.
     opens_at = models.DateTimeField()
-    # Wall-clock time (timezone.now, like the ``updated_at`` stamps it is compared with, not
-    # the service clock) at which the last pass that read the locations began.
+    # The real time (read from the clock when the tick starts, like the ``updated_at`` stamps
+    # it is compared with; not the instant the tick runs as of) at which the last pass that
+    # read the locations began.
     checked_at = models.DateTimeField()
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ Query string: ``region`` / ``council`` (ONS codes) narrow the hourly table and t
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -29,7 +30,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 
 from capacity_tracker.lib import clock
 from dissemination.selectors import Level, Scope, aggregate
@@ -251,7 +252,19 @@ WHERE base.counted_kind IS NULL
 ORDER BY rg.name, lau.name, loc.name, loc.cqc_id, base.care_type
 LIMIT %s OFFSET %s"""  # noqa: S608 - built from constants and model table names
     raw = fetch(sql, [*params, int(limit), int(offset)])
-    rows = [MissingRow(*r[:7], late=bool(r[7])) for r in raw]
+    rows = [
+        MissingRow(
+            location_id=r[0],
+            cqc_id=r[1],
+            name=r[2],
+            provider_name=r[3],
+            council=r[4],
+            region=r[5],
+            care_type=r[6],
+            late=bool(r[7]),
+        )
+        for r in raw
+    ]
     return rows, (raw[0][8] if raw else 0)
 
 
@@ -432,12 +445,12 @@ def monitor_json(model_admin: admin.ModelAdmin, request: HttpRequest, period: st
     return response
 
 
-def monitor_urls(model_admin: admin.ModelAdmin) -> list:
+def monitor_urls(model_admin: admin.ModelAdmin[CollectionWindow]) -> list[URLPattern]:
     """URL patterns for ``CollectionWindowAdmin.get_urls`` (before the model admin's own)."""
     site = model_admin.admin_site
 
-    def wrap(view):  # type: ignore[no-untyped-def]
-        def inner(request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def wrap(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             return view(model_admin, request, *args, **kwargs)
 
         return site.admin_view(inner)
@@ -457,10 +470,10 @@ def monitor_urls(model_admin: admin.ModelAdmin) -> list:
     ]
 
 
-class WindowMonitorMixin:
+class WindowMonitorMixin(admin.ModelAdmin):
     """For ``CollectionWindowAdmin``: the monitor's URLs and a link on the changelist."""
 
     change_list_template = "admin/support/collectionwindow_change_list.html"
 
-    def get_urls(self):  # type: ignore[no-untyped-def]
-        return monitor_urls(self) + super().get_urls()  # type: ignore[misc,operator]
+    def get_urls(self) -> list[URLPattern]:
+        return monitor_urls(self) + super().get_urls()

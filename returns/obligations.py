@@ -64,7 +64,8 @@ def owing_locations(
     type they offer, annotated ``status_then``."""
     day = opening_day(window)
     base = Location.objects.all() if locations is None else locations
-    return with_status_on(base, day).filter(
+    # As ``with_status_on``, annotated here so that the filter's type knows ``status_then``.
+    return base.annotate(status_then=status_on(day)).filter(
         status_then=RegistrationStatus.ACTIVE, added_to_service_on__lte=day
     )
 

@@ -7,6 +7,7 @@ and must say why they are submitting on the provider's behalf.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from capacity_tracker.lib import clock
-from providers.access import editable_locations, get_location_for, role_of, role_required
+from providers.access import (
+    editable_locations,
+    get_location_for,
+    role_of,
+    role_required,
+    signed_in_user,
+)
 from providers.models import CareType, Location, Role
 from returns.dashboard_filters import DashboardFilterForm, page_number
 from returns.dashboard_links import DashboardLinks
@@ -42,6 +49,7 @@ from returns.submission import (
     previous_figures,
     return_save,
 )
+from returns.validation import Dataset, ItemSpec
 from returns.warnings import FigureWarning, active_rules, warnings_for
 
 PORTAL_ROLES = (Role.PROVIDER, Role.SUPPORT)
@@ -56,6 +64,8 @@ class Obligation:
     location: Location
     care_type: str
     window: CollectionWindow
+    # The request's one reading of the clock: the checks, the save and the page all use it.
+    now: datetime.datetime
     # Read on first use: the form's POST and the save never need it (the save service locks
     # and reads the head itself), which spares each of those requests a query.
     _head: Any = field(default=_UNREAD, repr=False)
@@ -96,7 +106,9 @@ class Obligation:
         return reverse(name, args=[self.window.period_key, self.location.cqc_id, self.care_type])
 
 
-def _obligation(request: HttpRequest, period: str, cqc_id: str, care_type: str) -> Obligation:
+def _obligation(
+    request: HttpRequest, period: str, cqc_id: str, care_type: str, *, now: datetime.datetime
+) -> Obligation:
     # The return's pages show the location's own fields only: no provider, council or region.
     location = get_location_for(request.user, cqc_id, write=True, related=())
     if care_type not in location.care_types:
@@ -105,7 +117,6 @@ def _obligation(request: HttpRequest, period: str, cqc_id: str, care_type: str) 
         month = Period.parse(period)
     except ValueError:
         raise Http404("No such month.") from None
-    now = clock.now()
     # Stored, or computed from the rules if the scheduled job has not stored it yet: a GET never
     # stores a window. The save stores it (this month or later) or refuses (an earlier month).
     window = window_for_period(month)
@@ -113,12 +124,12 @@ def _obligation(request: HttpRequest, period: str, cqc_id: str, care_type: str) 
         raise Http404("That collection has not opened.")
     if window.pk is None and not window_storable(month, now=now):
         raise Http404("This service did not run that month's collection.")
-    return Obligation(location=location, care_type=care_type, window=window)
+    return Obligation(location=location, care_type=care_type, window=window, now=now)
 
 
 def _submitter(request: HttpRequest) -> tuple[Submitter, str]:
     source = ReturnSource.ASSISTED if role_of(request.user) is Role.SUPPORT else ReturnSource.PORTAL
-    return Submitter.of(request.user), source
+    return Submitter.of(signed_in_user(request)), source
 
 
 def _save(request: HttpRequest, obligation: Obligation, kind: str, **fields: Any) -> ReturnVersion:
@@ -132,18 +143,17 @@ def _save(request: HttpRequest, obligation: Obligation, kind: str, **fields: Any
         window=obligation.window,
         kind=kind,
         source=source,
-        now=clock.now(),
+        now=obligation.now,
         on_behalf_reason=request.POST.get("on_behalf_reason", ""),
         **fields,
     )
 
 
 def _context(obligation: Obligation, **extra: Any) -> dict[str, Any]:
-    now = clock.now()
     return {
         "obligation": obligation,
         "window": obligation.window,
-        "window_is_open": obligation.window.contains(now),
+        "window_is_open": obligation.window.contains(obligation.now),
         **extra,
     }
 
@@ -194,7 +204,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "form": form,
             "query": form.query(),
             # Figures care record suppliers sent through the API, for the provider to confirm.
-            "drafts": list(waiting_drafts(request.user, locations=locations)),
+            "drafts": list(waiting_drafts(signed_in_user(request), locations=locations)),
         },
         # A filter value not in its list is the request's fault: say so, and ignore that filter.
         status=400 if form.errors else 200,
@@ -203,7 +213,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @role_required(*PORTAL_ROLES)
 def return_form(request: HttpRequest, period: str, cqc_id: str, care_type: str) -> HttpResponse:
-    obligation = _obligation(request, period, cqc_id, care_type)
+    obligation = _obligation(request, period, cqc_id, care_type, now=clock.now())
     dataset = dataset_for(obligation.window.period_obj, care_type)
     if request.method == "POST":
         form = ReturnForm(dataset, request.POST)
@@ -233,10 +243,12 @@ def return_form(request: HttpRequest, period: str, cqc_id: str, care_type: str) 
     )
 
 
-def _answer_rows(dataset, answers: dict[str, Any]) -> list[tuple[str, list[tuple[Any, str]]]]:  # type: ignore[no-untyped-def]
+def _answer_rows(
+    dataset: Dataset, answers: dict[str, Any]
+) -> list[tuple[str, list[tuple[ItemSpec, str]]]]:
     rows = []
     for name, items in dataset.sections():
-        shown = []
+        shown: list[tuple[ItemSpec, str]] = []
         for item in items:
             value = answers.get(item.code)
             shown.append(
@@ -249,9 +261,9 @@ def _answer_rows(dataset, answers: dict[str, Any]) -> list[tuple[str, list[tuple
     return rows
 
 
-def _checked_rows(  # type: ignore[no-untyped-def]
-    dataset, answers: dict[str, Any], warnings: list[FigureWarning]
-) -> list[tuple[str, list[tuple[Any, str, list[FigureWarning]]]]]:
+def _checked_rows(
+    dataset: Dataset, answers: dict[str, Any], warnings: list[FigureWarning]
+) -> list[tuple[str, list[tuple[ItemSpec, str, list[FigureWarning]]]]]:
     """As ``_answer_rows``, with each item's soft warnings beside its value."""
     by_item: dict[str, list[FigureWarning]] = {}
     for warning in warnings:
@@ -264,7 +276,7 @@ def _checked_rows(  # type: ignore[no-untyped-def]
 
 @role_required(*PORTAL_ROLES)
 def check_answers(request: HttpRequest, period: str, cqc_id: str, care_type: str) -> HttpResponse:
-    obligation = _obligation(request, period, cqc_id, care_type)
+    obligation = _obligation(request, period, cqc_id, care_type, now=clock.now())
     draft = request.session.get(obligation.session_key)
     if not draft:
         saved_reference = request.session.get(obligation.saved_key)
@@ -341,7 +353,7 @@ def use_my_figures(request: HttpRequest, period: str, cqc_id: str, care_type: st
     """After a conflict: the person has seen both and chooses to save theirs on top."""
     if request.method != "POST":
         raise Http404
-    obligation = _obligation(request, period, cqc_id, care_type)
+    obligation = _obligation(request, period, cqc_id, care_type, now=clock.now())
     draft = request.session.get(obligation.session_key)
     if not draft:
         return redirect(obligation.url("returns:form"))
@@ -352,7 +364,7 @@ def use_my_figures(request: HttpRequest, period: str, cqc_id: str, care_type: st
 
 @role_required(*PORTAL_ROLES)
 def unchanged(request: HttpRequest, period: str, cqc_id: str, care_type: str) -> HttpResponse:
-    obligation = _obligation(request, period, cqc_id, care_type)
+    obligation = _obligation(request, period, cqc_id, care_type, now=clock.now())
     dataset = dataset_for(obligation.window.period_obj, care_type)
     previous = previous_figures(obligation.location, care_type)
     on_behalf = _submitter(request)[1] == ReturnSource.ASSISTED
@@ -369,7 +381,7 @@ def unchanged(request: HttpRequest, period: str, cqc_id: str, care_type: str) ->
                 )
             except StaleReturn:
                 error = "Someone else saved this return while you were looking at it. Check the figures below again."
-                obligation = _obligation(request, period, cqc_id, care_type)
+                obligation = _obligation(request, period, cqc_id, care_type, now=obligation.now)
                 previous = previous_figures(obligation.location, care_type)
             except (ReturnInvalid, ReturnNotAllowed) as exc:
                 error = str(exc)
@@ -393,7 +405,7 @@ def unchanged(request: HttpRequest, period: str, cqc_id: str, care_type: str) ->
 
 @role_required(*PORTAL_ROLES)
 def nil_return(request: HttpRequest, period: str, cqc_id: str, care_type: str) -> HttpResponse:
-    obligation = _obligation(request, period, cqc_id, care_type)
+    obligation = _obligation(request, period, cqc_id, care_type, now=clock.now())
     on_behalf = _submitter(request)[1] == ReturnSource.ASSISTED
     error = ""
     if request.method == "POST":
@@ -410,7 +422,7 @@ def nil_return(request: HttpRequest, period: str, cqc_id: str, care_type: str) -
                 )
             except StaleReturn:
                 error = "Someone else saved this return while you were filling this in. Check it and try again."
-                obligation = _obligation(request, period, cqc_id, care_type)
+                obligation = _obligation(request, period, cqc_id, care_type, now=obligation.now)
                 form = NilReturnForm(initial={"based_on": obligation.version_count})
             except (ReturnInvalid, ReturnNotAllowed) as exc:
                 error = str(exc)

@@ -30,12 +30,12 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
 
 from notifications.models import OutboundMessage
 from notifications.outbox import QueuedMessage, outbox_insert
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 RECEIPT = "receipt"
 RECEIPT_CSV = "receipt_csv"
 
-_KIND_TEXT = {
+_KIND_TEXT: dict[str, str] = {
     ReturnKind.FULL: "Figures entered",
     ReturnKind.UNCHANGED: "No change since the last return",
     ReturnKind.NIL: "Nil return",
@@ -162,7 +162,7 @@ ON CONFLICT DO NOTHING
 """
 
 
-def _execute(sql: str, *, recipient: str, params: list[object]) -> int:
+def _execute(sql: str, *, recipient: str, params: Sequence[str | int | datetime.datetime]) -> int:
     """``recipient``: the SQL for the address (a parameter, or the contact's column)."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -217,8 +217,15 @@ def queue_receipt(
         return 0  # a user without an address (never expected): nobody to send it to
     if connection.vendor != "postgresql":  # the SQLite demo: the same rules, in Python
         return _queue_receipt_orm(values, scope=scope, location=location, person=person, now=now)
-    common = [RECEIPT, scope, location.pk]
-    rest = [RECEIPT, json.dumps(values), OutboundMessage.Status.QUEUED, timezone.now(), now]
+    common: list[str | int | datetime.datetime] = [RECEIPT, scope, location.pk]
+    # Due at once and made at ``now`` (next_attempt_at, created_at), as outbox_insert does.
+    rest: list[str | int | datetime.datetime] = [
+        RECEIPT,
+        json.dumps(values),
+        OutboundMessage.Status.QUEUED,
+        now,
+        now,
+    ]
     if person:
         params = [*common, person, *rest, location.pk, person]
         return _execute(_TO_PERSON, recipient="%s", params=params)

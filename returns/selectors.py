@@ -9,7 +9,9 @@ storing a past window from a GET would make the next breach sweep punish it.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import (
     Case,
@@ -201,8 +203,19 @@ class DashboardRow:
         return Status.LABELS[self.last_month_status] if self.last_month_status else None
 
 
+if TYPE_CHECKING:
+    # django_stubs_ext is a development dependency: for the type checker only.
+    from django_stubs_ext import WithAnnotations
+
+    class _StatusBefore(TypedDict):
+        status_before: str
+
+    # A location annotated with its registration status on the previous window's opening day.
+    LocationBefore = WithAnnotations[Location, _StatusBefore]
+
+
 def _rows_for(
-    located: list[Location],
+    located: Sequence[LocationBefore],
     keys: list[tuple[int, str]],
     window: CollectionWindow,
     previous: CollectionWindow | None,

@@ -39,7 +39,7 @@ class RuleSpec:
 
 @dataclass(frozen=True)
 class Dataset:
-    version_id: int | None
+    version_id: int
     care_type: str
     items: tuple[ItemSpec, ...]
     rules: tuple[RuleSpec, ...]
@@ -137,7 +137,8 @@ def _apply_rule(rule: RuleSpec, result: Cleaned) -> None:
         right = [answers.get(c) for c in rule.right_codes]
         if any(v is None for v in left) or any(v is None for v in right):
             return
-        total, limit = sum(left), sum(right)
+        total = sum(v for v in left if v is not None)
+        limit = sum(v for v in right if v is not None)
         if total > limit:
             target = rule.left_codes[0]
             result.errors.setdefault(target, rule.message.format(total=total, limit=limit))

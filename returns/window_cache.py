@@ -104,7 +104,8 @@ def _bump_quietly() -> None:
 
 def _writing_windows(using: str = DEFAULT_DB_ALIAS) -> bool:
     """Has this connection's open transaction changed a window (a bump waits for commit)?"""
-    return any(func is _bump_quietly for _, func, _ in connections[using].run_on_commit)
+    # Each entry is (savepoint IDs, function, robust); the stubs know only the first two.
+    return any(entry[1] is _bump_quietly for entry in connections[using].run_on_commit)
 
 
 def bump_after_commit(using: str = DEFAULT_DB_ALIAS) -> None:

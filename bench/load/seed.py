@@ -70,6 +70,7 @@ def open_window_now(now: datetime.datetime) -> CollectionWindow:
         opens_at=min(window.opens_at, now - datetime.timedelta(days=1)),
         closes_at=max(window.closes_at, now + datetime.timedelta(days=1)),
         reason="Load run: the form must be open while it runs.",
+        now=now,
     )
 
 

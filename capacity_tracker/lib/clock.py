@@ -14,3 +14,9 @@ def now() -> datetime.datetime:
 
 def local_date(instant: datetime.datetime) -> datetime.date:
     return timezone.localtime(instant).date()
+
+
+def today() -> datetime.date:
+    """The London date of ``now()``: for a model default or form initial, which takes a
+    callable. Anywhere else, read ``now()`` once and pass ``local_date(now)`` down."""
+    return local_date(now())

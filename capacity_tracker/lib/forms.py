@@ -1,11 +1,23 @@
-"""Form pieces for the GOV.UK patterns that Django lacks: the three-box date input."""
+"""Form pieces for the GOV.UK patterns that Django lacks: the three-box date input; and
+``field_of``, a form's field typed as the kind it was declared as."""
 
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
+
+_Field = TypeVar("_Field", bound=forms.Field)
+
+
+def field_of(form: forms.BaseForm, name: str, kind: type[_Field]) -> _Field:
+    """``form.fields[name]`` as the ``kind`` of field it was declared as (``fields`` holds plain
+    ``Field``s to a type checker), to set the ``choices`` or ``queryset`` it is built with."""
+    field = form.fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(f"{name!r} is a {type(field).__name__}, not a {kind.__name__}")
+    return field
 
 
 class DateInputWidget(forms.MultiWidget):

@@ -12,8 +12,9 @@ database refuses it anyway (``append_only`` triggers). Reading them needs the
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
@@ -27,10 +28,13 @@ from pghistory import core
 from pghistory.admin import EventsAdmin
 from pghistory.admin.core import EventsChangeList, _get_model, _get_obj
 
+from capacity_tracker.lib import clock
 from capacity_tracker.lib.exports import csv_response
 
 VIEW_PERMISSION = "pghistory.view_middlewareevents"
 EXPORT_CHUNK = 2000
+# Requests of export_view while it builds its changelist: get_changelist gives them the export's.
+_exporting: weakref.WeakSet[HttpRequest] = weakref.WeakSet()
 
 CSV_HEADER = [
     "When",
@@ -73,7 +77,15 @@ def history_url(
     return f"{base}?{urlencode(query)}"
 
 
-class HistoryLinkMixin:
+if TYPE_CHECKING:
+    # The mixin goes before admin.ModelAdmin in an admin's bases: typed as one, it has its
+    # model, admin site and change_view.
+    _AdminBase = admin.ModelAdmin[Any]
+else:
+    _AdminBase = object
+
+
+class HistoryLinkMixin(_AdminBase):
     """Adds a "History" link to a tracked model's change page (see the object tools template).
 
     ``history_method = "references"`` lists every event that points at the object too: for a
@@ -92,14 +104,14 @@ class HistoryLinkMixin:
         extra_context = dict(extra_context or {})
         url = history_url(
             request,
-            self.model,  # type: ignore[attr-defined]
+            self.model,
             object_id,
             method=self.history_method,
-            admin_site=self.admin_site,  # type: ignore[attr-defined]
+            admin_site=self.admin_site,
         )
         if url:
             extra_context["history_url"] = url
-        return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class _ExportChangeList(EventsChangeList):
@@ -228,7 +240,7 @@ class HistoryEventsAdmin(EventsAdmin):
         return admin.ModelAdmin.changelist_view(self, request, extra_context)
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
-        if getattr(request, "_history_export", False):
+        if request in _exporting:
             return _ExportChangeList
         return super().get_changelist(request, **kwargs)
 
@@ -238,15 +250,18 @@ class HistoryEventsAdmin(EventsAdmin):
             raise PermissionDenied
         if not (_get_obj(request.GET.get("obj")) or _get_model(request.GET.get("model"))):
             raise PermissionDenied("Choose an object or a model to export the history of.")
-        request._history_export = True  # type: ignore[attr-defined]
-        changelist = self.get_changelist_instance(request)
+        _exporting.add(request)
+        try:
+            changelist = self.get_changelist_instance(request)
+        finally:
+            _exporting.discard(request)
         events = (
             changelist.queryset.select_related("user")
             .order_by("pgh_created_at", "pgh_model", "pgh_id")
             .iterator(chunk_size=EXPORT_CHUNK)
         )
         subject = (request.GET.get("obj") or request.GET.get("model") or "events").replace(":", "-")
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        stamp = timezone.localtime(clock.now()).strftime("%Y%m%d-%H%M")
         return csv_response(f"history-{subject}-{stamp}.csv", CSV_HEADER, _rows(events))
 
 

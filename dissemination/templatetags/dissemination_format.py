@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Protocol
+
 from django import template
 
 from dissemination.rows import Rate
@@ -30,16 +33,28 @@ def percent(value: Rate | float | None) -> str:
     return f"{value * 100:.1f}%"
 
 
+class _RatedRow(Protocol):
+    @property
+    def compliance_rate(self) -> Rate: ...
+    @property
+    def rates(self) -> Mapping[str, Rate]: ...
+
+
+class _FiguresRow(Protocol):
+    @property
+    def figures(self) -> Mapping[str, int | None]: ...
+
+
 @register.filter
-def rate_of(row: object, name: str) -> Rate | None:
+def rate_of(row: _RatedRow | None, name: str) -> Rate | None:
     """``row.rates[name]`` (``compliance_rate`` is an attribute of its own)."""
     if row is None:
         return None
     if name == "compliance_rate":
-        return row.compliance_rate  # type: ignore[attr-defined]
-    return row.rates.get(name)  # type: ignore[attr-defined]
+        return row.compliance_rate
+    return row.rates.get(name)
 
 
 @register.filter
-def figure(row: object, name: str) -> int | None:
-    return None if row is None else row.figures.get(name)  # type: ignore[attr-defined]
+def figure(row: _FiguresRow | None, name: str) -> int | None:
+    return None if row is None else row.figures.get(name)

@@ -188,7 +188,10 @@ def uploads_visible_to(user: User) -> QuerySet[BulkUpload]:
     if role is Role.SUPPORT:
         return BulkUpload.objects.all()
     if role is Role.PROVIDER and user.is_approved:
-        return BulkUpload.objects.filter(uploaded_by=user, provider_id=user.provider_id)
+        mine = BulkUpload.objects.filter(uploaded_by=user)
+        if user.provider_id is None:  # never expected: their uploads recorded without one
+            return mine.filter(provider__isnull=True)
+        return mine.filter(provider_id=user.provider_id)
     return BulkUpload.objects.none()
 
 

@@ -15,6 +15,7 @@ from typing import IO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -64,8 +65,10 @@ def template_workbook(header: Sequence[str], rows: Iterable[Sequence[object]]) -
     unlocked = Protection(locked=False)
     bold = Font(bold=True)
 
-    def cell(value: object, *, is_locked: bool, font: Font | None = None) -> WriteOnlyCell:
-        written = WriteOnlyCell(sheet, value=xlsx_value(value))
+    def cell(value: object, *, is_locked: bool, font: Font | None = None) -> Cell:
+        written = WriteOnlyCell(sheet)
+        # Set after: the setter takes every cell value (the function's stubs list fewer).
+        written.value = xlsx_value(value)
         written.protection = locked if is_locked else unlocked
         if font is not None:
             written.font = font

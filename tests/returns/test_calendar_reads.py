@@ -82,6 +82,7 @@ def test_stored_and_overridden_windows_are_merged_with_computed_ones(client, sup
         opens_at=may.opens_at,
         closes_at=datetime.datetime(2026, 5, 21, tzinfo=LONDON),
         reason="System upgrade",
+        now=datetime.datetime(2026, 5, 12, 9, 0, tzinfo=LONDON),
     )
     rows = client.get(reverse("api-calendar"), {"year": "2026"}).json()
     assert len(rows) == 12

@@ -50,6 +50,7 @@ def test_an_override_is_seen_by_the_next_read_in_every_process():
         opens_at=before.opens_at,
         closes_at=later,
         reason="Outage",
+        now=before.opens_at + datetime.timedelta(days=3),
     )
     for key, value in other_process.items():
         window_cache._entries.put(key, value)
@@ -101,6 +102,7 @@ def test_the_start_page_shows_an_override_at_once(client):
             opens_at=december.opens_at,
             closes_at=december.closes_at + datetime.timedelta(days=3),
             reason="A national outage",
+            now=now,
         )
         page = client.get("/").content.decode()
     assert "17 December 2026" in page and "A national outage" in page

@@ -49,6 +49,7 @@ def test_scheduled_job_never_changes_an_overridden_window(support_user):
         opens_at=december.opens_at,
         closes_at=london(2026, 12, 17),
         reason="National outage on 14 December",
+        now=london(2026, 12, 14, 10, 0),
     )
     windows_ensure_ahead(now=london(2026, 11, 24))
     december.refresh_from_db()
@@ -65,11 +66,12 @@ def test_override_records_who_when_why_and_is_audited(support_user):
         opens_at=window.opens_at,
         closes_at=london(2026, 12, 16),
         reason="Outage",
+        now=london(2026, 12, 14, 10, 0),
     )
     window.refresh_from_db()
     assert window.overridden
     assert window.overridden_by == support_user
-    assert window.overridden_at is not None
+    assert window.overridden_at == london(2026, 12, 14, 10, 0)
     assert window.rule_closes_at == london(2026, 12, 15)
     event = AuditEvent.objects.get(action="returns.window.overridden")
     assert event.actor == support_user
@@ -86,6 +88,7 @@ def test_override_back_to_the_rules_clears_the_flag(support_user):
         opens_at=window.opens_at,
         closes_at=london(2026, 12, 16),
         reason="x",
+        now=london(2026, 12, 14, 10, 0),
     )
     window_override(
         actor=support_user,
@@ -93,6 +96,7 @@ def test_override_back_to_the_rules_clears_the_flag(support_user):
         opens_at=window.rule_opens_at,
         closes_at=window.rule_closes_at,
         reason="Undo",
+        now=london(2026, 12, 14, 10, 5),
     )
     window.refresh_from_db()
     assert not window.overridden
@@ -115,7 +119,12 @@ def test_bad_overrides_are_refused_and_nothing_changes(
     window = CollectionWindow.objects.get(period=datetime.date(2026, 12, 1))
     with pytest.raises(ValidationError, match=message):
         window_override(
-            actor=support_user, window_id=window.pk, opens_at=opens, closes_at=closes, reason=reason
+            actor=support_user,
+            window_id=window.pk,
+            opens_at=opens,
+            closes_at=closes,
+            reason=reason,
+            now=london(2026, 12, 14, 10, 0),
         )
     window.refresh_from_db()
     assert not window.overridden
@@ -156,6 +165,7 @@ def test_calendar_command_api_and_page_agree(client, support_user):
         opens_at=may.opens_at,
         closes_at=london(2027, 5, 20),
         reason="System upgrade",
+        now=london(2027, 5, 10, 9, 0),
     )
     from_command = read_command_csv("2027")
     response = client.get(reverse("api-calendar"), {"year": "2027"})
@@ -203,6 +213,7 @@ def test_start_page_shows_the_overridden_window_as_such(client, support_user):
         opens_at=current.opens_at,
         closes_at=london(2026, 12, 16),
         reason="Outage on 14 December",
+        now=london(2026, 12, 14, 10, 0),
     )
     with mock.patch("capacity_tracker.lib.clock.now", return_value=london(2026, 12, 15, 21, 0)):
         page = client.get(reverse("start")).content.decode()

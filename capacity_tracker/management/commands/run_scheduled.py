@@ -8,6 +8,7 @@ forward. Without --now it uses the real time.
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -34,9 +35,9 @@ class Command(BaseCommand):
         parser.add_argument("--now", type=str, default=None)
         parser.add_argument("--only", nargs="+", choices=[job.name for job in JOBS], default=None)
 
-    def handle(self, *args: object, **options: object) -> None:
-        now = aware_instant(options["now"]) if options["now"] else clock.now()  # type: ignore[arg-type]
-        jobs = [JOBS_BY_NAME[name] for name in options["only"]] if options["only"] else JOBS  # type: ignore[union-attr]
+    def handle(self, *args: Any, **options: Any) -> None:  # argparse's values: Any
+        now = aware_instant(options["now"]) if options["now"] else clock.now()
+        jobs = [JOBS_BY_NAME[name] for name in options["only"]] if options["only"] else JOBS
         self.stdout.write(f"Running scheduled jobs as of {now.isoformat()}")
         for job in jobs:
             with history.job_context(job.name, command="run_scheduled"):

@@ -353,12 +353,12 @@ class Command(BaseCommand):
 
     @history.job_context("seed_demo")
     def handle(self, *args: object, **options: object) -> None:
-        today = clock.local_date(clock.now())
+        now = clock.now()
         with transaction.atomic():
-            self._world(today)
-            users = self._users()
-            self._history()
-            raw_key = self._api()
+            self._world(clock.local_date(now))
+            users = self._users(now)
+            self._history(now)
+            raw_key = self._api(now)
         self.stdout.write(
             self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/sign-in/")
         )
@@ -371,7 +371,7 @@ class Command(BaseCommand):
                 f"one (time-based, 6 digits): {two_factor.key_for_people(DEMO_TOTP_KEY)}\n"
                 f"  or print the code now: oathtool --totp -b {two_factor.base32_key(DEMO_TOTP_KEY)}"
             )
-        self._print_api_example(raw_key)
+        self._print_api_example(raw_key, now)
 
     def _world(self, today: datetime.date) -> None:
         councils = {la.ons_code: la for la in LocalAuthority.objects.all()}
@@ -434,10 +434,9 @@ class Command(BaseCommand):
                 reason="Demo data: no people using the service while the annexe is refurbished",
             )
 
-    def _history(self) -> None:
+    def _history(self, now: datetime.datetime) -> None:
         """24 months of returns through the real save path, each month swept the morning after
         its window closed, as beat would have done."""
-        now = clock.now()
         windows_ensure_ahead(now=now)
         latest = Period.of(clock.local_date(now))
         while window_dates(latest).closes_at > now:
@@ -454,6 +453,7 @@ class Command(BaseCommand):
         submitters = {
             user.provider_id: Submitter.of(user)
             for user in User.objects.filter(role=Role.PROVIDER, is_provider_approver=True)
+            if user.provider_id is not None
         }
         for index, window in enumerate(windows):
             last = index == len(windows) - 1
@@ -520,13 +520,12 @@ class Command(BaseCommand):
             nil_reason=NilReason.NO_SERVICE_USERS if nil else "",
         )
 
-    def _api(self) -> str:
+    def _api(self, now: datetime.datetime) -> str:
         """The demo supplier, Meadowbank's grant to it, and a fresh key for it.
 
         A key's secret is never stored, so a run cannot show the key of the run before: each
         run revokes the previous demo key and makes a new one, to print once.
         """
-        now = clock.now()
         supplier, _ = Supplier.objects.get_or_create(
             name=DEMO_SUPPLIER, defaults={"contact_email": DEMO_SUPPLIER_EMAIL}
         )
@@ -554,8 +553,8 @@ class Command(BaseCommand):
         )
         return raw
 
-    def _print_api_example(self, raw_key: str) -> None:
-        period = latest_opened_window(clock.now()).period_key
+    def _print_api_example(self, raw_key: str, now: datetime.datetime) -> None:
+        period = latest_opened_window(now).period_key
         body = (
             f'{{"location": "%s", "care_type": "care_home", "period": "{period}", '
             '"kind": "nil", "nil_reason": "no_service_users"}'
@@ -577,10 +576,9 @@ class Command(BaseCommand):
             + curl % (body % UNGRANTED_LOCATION)
         )
 
-    def _users(self) -> list[tuple[str, str]]:
+    def _users(self, now: datetime.datetime) -> list[tuple[str, str]]:
         meadowbank = Provider.objects.get(cqc_id="1-101000001")
         brightside = Provider.objects.get(cqc_id="1-101000002")
-        now = clock.now()
         specs = [
             (
                 "admin@asc-collection.example",

@@ -11,11 +11,11 @@ import datetime
 import getpass
 import hashlib
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
-from capacity_tracker.lib import history
+from capacity_tracker.lib import clock, history
 from capacity_tracker.lib.csv_files import CsvFileError
 from providers.cqc_import import LocalAuthorityResolver, parse_extract
 from providers.models import LocalAuthority
@@ -48,14 +48,15 @@ class Command(BaseCommand):
         )
 
     @history.job_context("import_cqc")
-    def handle(self, *args: object, **options: object) -> None:
-        path: Path = options["file"]  # type: ignore[assignment]
+    def handle(self, *args: object, **options: Any) -> None:
+        path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         if path.stat().st_size > MAX_FILE_BYTES:
             raise CommandError(f"{path} is larger than {MAX_FILE_BYTES // 1024 // 1024} MB.")
         data = path.read_bytes()
-        as_of = options["as_of"] or timezone.localdate()
+        now = clock.now()
+        as_of: datetime.date = options["as_of"] or clock.local_date(now)
         resolver = LocalAuthorityResolver(list(LocalAuthority.objects.all()))
         if not resolver.by_code:
             raise CommandError("No local authorities loaded: run migrate first.")
@@ -66,6 +67,7 @@ class Command(BaseCommand):
 
         report, _ = cqc_import_apply(
             parsed=parsed,
+            now=now,
             actor_label=getpass.getuser(),
             full_extract=bool(options["full"]),
             as_of=as_of,

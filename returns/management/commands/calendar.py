@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -17,9 +18,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("year", type=int)
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:  # argparse's values: Any
         try:
-            windows = windows_for_year(int(options["year"]))  # type: ignore[call-overload]
+            windows = windows_for_year(int(options["year"]))
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         writer = csv.DictWriter(self.stdout, fieldnames=FIELDS, lineterminator="\n")
