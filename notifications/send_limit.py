@@ -19,6 +19,7 @@ import collections
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
@@ -55,6 +56,19 @@ class SendLimit(Protocol):
         """Take one slot, waiting up to ``timeout`` seconds; False if none came free."""
 
 
+def _take_within(try_take: Callable[[], float], timeout: float) -> bool:
+    """Take a slot, sleeping as long as ``try_take`` says, until ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        wait = try_take()
+        if wait == 0:
+            return True
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(wait, left))
+
+
 class RedisSendLimit:
     def __init__(self, client: redis.Redis, key: str, *, limit: int, window: float) -> None:
         if limit < 1 or window <= 0:
@@ -73,15 +87,7 @@ class RedisSendLimit:
         return int(wait_ms) / 1000.0
 
     def acquire(self, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while True:
-            wait = self.try_take()
-            if wait == 0:
-                return True
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            time.sleep(min(wait, left))
+        return _take_within(self.try_take, timeout)
 
 
 class LocalSendLimit:
@@ -106,15 +112,7 @@ class LocalSendLimit:
             return max(self._taken[0] + self.window - now, 0.001)
 
     def acquire(self, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while True:
-            wait = self.try_take()
-            if wait == 0:
-                return True
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            time.sleep(min(wait, left))
+        return _take_within(self.try_take, timeout)
 
 
 _redis_clients: dict[str, redis.Redis] = {}
