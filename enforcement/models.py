@@ -64,6 +64,7 @@ class Breach(models.Model):
     cured_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "breaches"
         ordering = ["window__period", "location__name", "care_type"]
         constraints = [
             models.UniqueConstraint(
@@ -255,6 +256,7 @@ class LetterBreach(models.Model):
     kind = models.CharField(max_length=24, choices=Letter.Kind.choices)
 
     class Meta:
+        verbose_name_plural = "letter breaches"
         constraints = [
             models.UniqueConstraint(fields=["letter", "breach"], name="letter_cites_breach_once"),
             models.UniqueConstraint(

@@ -22,6 +22,7 @@ from providers import (
     services,
 )
 from providers.access import signed_in_user
+from providers.audit import action_label
 from providers.contacts import ContactDetails, contact_remove, contact_save
 from providers.forms import UKMobileField, check_sms_has_mobile
 from providers.models import (
@@ -584,7 +585,12 @@ class UserAdmin(HistoryLinkMixin, BaseUserAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "action", "target_label", "actor_label", "reason"]
+    list_display = ["at", "what", "target_label", "actor_label", "reason"]
     list_filter = ["action", "target_type"]
     search_fields = ["target_label", "actor_label", "action", "target_id"]
     date_hierarchy = "at"
+
+    @admin.display(description="What happened", ordering="action")
+    def what(self, event: AuditEvent) -> str:
+        # Plain words; the code stays on the change page and in the filter for searching.
+        return action_label(event.action)

@@ -51,8 +51,17 @@ def provider_detail(request: AuthenticatedHttpRequest, cqc_id: str) -> HttpRespo
     provider = get_provider_for(request.user, cqc_id)
     locations = selectors.locations_for_listing(request.user).filter(provider=provider)
     return render(
-        request, "providers/provider_detail.html", {"provider": provider, "locations": locations}
+        request,
+        "providers/provider_detail.html",
+        {"provider": provider, "locations": locations, "search_query": _search_query(request)},
     )
+def _search_query(request: AuthenticatedHttpRequest) -> str:
+    """The search that led here (?q= on links from the results), so the back link returns to
+    the same results; "" when there was none or it is not a valid search."""
+    form = ProviderSearchForm(request.GET)
+    return form.cleaned_data["q"] if form.is_valid() else ""
+
+
 
 
 @role_required(*ALL_ROLES)
@@ -74,6 +83,7 @@ def location_detail(request: AuthenticatedHttpRequest, cqc_id: str) -> HttpRespo
 @role_required(Role.PROVIDER)
 def team(request: AuthenticatedHttpRequest) -> HttpResponse:
     provider = request.user.provider
+        "search_query": _search_query(request),
     if provider is None or not can_approve_users_of(request.user, provider):
         raise PermissionDenied("Only approvers can manage their organisation's users.")
     return render(

@@ -4,10 +4,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import QuerySet
+from django.forms.renderers import BaseRenderer, get_default_renderer
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from capacity_tracker.lib import clock
 from capacity_tracker.lib.history_admin import HistoryLinkMixin
@@ -30,6 +34,35 @@ from returns.services import window_override
 from returns.warnings import warnings_from
 
 
+class LabelledSplitDateTime(AdminSplitDateTime):
+    """Admin's date and time boxes, each with a <label> of its own. Django's own widget writes
+    "Date:" and "Time:" as plain text and the field's label names neither box (axe `label`)."""
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: BaseRenderer | None = None,
+    ) -> SafeString:
+        subwidgets = self.get_context(name, value, attrs)["widget"]["subwidgets"]
+        date, time = (
+            format_html(
+                '<label for="{}">{}</label> {}',
+                context["attrs"].get("id", ""),
+                label,
+                # The box itself, drawn by admin's own template for it, as MultiWidget does.
+                mark_safe(  # noqa: S308 - a rendered template: escaped by the engine
+                    (renderer or get_default_renderer()).render(
+                        context["template_name"], {"widget": context}
+                    )
+                ),
+            )
+            for label, context in zip(("Date:", "Time:"), subwidgets, strict=True)
+        )
+        return format_html('<p class="datetime">{}<br>{}</p>', date, time)
+
+
 class WindowOverrideForm(forms.ModelForm):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -45,6 +78,7 @@ class WindowOverrideForm(forms.ModelForm):
 @admin.register(CollectionWindow)
 class CollectionWindowAdmin(HistoryLinkMixin, WindowMonitorMixin):
     form = WindowOverrideForm
+    formfield_overrides = {models.DateTimeField: {"widget": LabelledSplitDateTime}}
     list_display = ["period", "opens_at", "last_day", "closes_at", "overridden", "override_reason"]
     list_filter = ["overridden"]
     date_hierarchy = "period"
@@ -198,6 +232,10 @@ class WarningRuleAdmin(HistoryLinkMixin, admin.ModelAdmin):
 
     list_display = ["name", "code", "kind", "threshold", "active"]
     list_editable = ["threshold", "active"]
+
+    def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> type[forms.ModelForm]:
+        return _named_rows(super().get_changelist_form(request, **kwargs))
+
     list_filter = ["active", "kind"]
     fields = [
         "code",
@@ -214,6 +252,20 @@ class WarningRuleAdmin(HistoryLinkMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
         return ["code"] if obj is not None else []  # stored on versions: keep it stable
+
+
+def _named_rows(form_class: type[forms.ModelForm]) -> type[forms.ModelForm]:
+    """The list's editable boxes carry no label (axe `label`): each is named after its column
+    and its row, "Threshold for High occupancy"."""
+
+    class NamedRowForm(form_class):  # type: ignore[valid-type,misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            for name, field in self.fields.items():
+                label = field.label or name.replace("_", " ")
+                field.widget.attrs["aria-label"] = f"{str(label).capitalize()} for {self.instance}"
+
+    return NamedRowForm
 
 
 class HasWarningsFilter(admin.SimpleListFilter):

@@ -647,5 +647,8 @@ class ReminderPass(models.Model):
     # read the locations began.
     checked_at = models.DateTimeField()
 
+    class Meta:
+        verbose_name_plural = "reminder passes"
+
     def __str__(self) -> str:
         return f"Reminder pass of {self.window_id} checked at {self.checked_at:%Y-%m-%d %H:%M}"

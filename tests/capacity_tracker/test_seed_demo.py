@@ -12,6 +12,7 @@ from django.core.management import call_command
 from api import keys
 from api.models import ApiKey, ApiKeyKind, Supplier, SupplierGrant
 from enforcement.models import Breach, EnforcementCase
+from providers.access import editable_locations
 from providers.models import Location, Provider, RegistrationStatus, Role, User
 from returns.models import ReturnVersion
 from tests.api.keys import client_with
@@ -118,3 +119,22 @@ def _in_latest_window():
 
     # Inside the window the example names, whatever day the test runs.
     return latest_opened_window(clock.now()).opens_at + datetime.timedelta(hours=1)
+
+
+def test_every_seeded_return_was_saved_by_someone_who_may_submit_for_its_location():
+    """The demo's histories name who saved each return: always one of the location's own
+    provider's people who can open it (not, say, Meadowbank's manager for Rosewood House)."""
+    call_command("seed_demo", stdout=io.StringIO())
+    pairs = set(ReturnVersion.objects.values_list("submitted_by_id", "return_head__location_id"))
+    assert pairs
+    savers = User.objects.in_bulk({saver for saver, _ in pairs if saver is not None})
+    refused = [
+        (saver, location)
+        for saver, location in pairs
+        if saver is None or not editable_locations(savers[saver]).filter(pk=location).exists()
+    ]
+    assert not refused, f"{len(refused)} (saver, location) pairs the saver cannot submit for"
+    rosewood = ReturnVersion.objects.filter(return_head__location__name="Rosewood House")
+    assert set(rosewood.values_list("submitted_by__email", flat=True)) == {
+        "oliver.bennett@rosewood.example"
+    }

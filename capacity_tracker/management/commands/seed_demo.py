@@ -450,9 +450,19 @@ class Command(BaseCommand):
                 period__in=[p.first_day() for p in periods], closes_at__lte=now
             ).order_by("period")
         )
+        # Each provider's returns are saved by one of its own people who may submit for every
+        # one of its locations (an approved approver with no limit), never by another
+        # provider's: the history names whoever saved each one.
         submitters = {
             user.provider_id: Submitter.of(user)
-            for user in User.objects.filter(role=Role.PROVIDER, is_provider_approver=True)
+            for user in User.objects.filter(
+                role=Role.PROVIDER,
+                is_provider_approver=True,
+                is_active=True,
+                approved_at__isnull=False,
+                provider__isnull=False,
+                limited_to_locations__isnull=True,
+            ).order_by("-pk")  # the first made wins
             if user.provider_id is not None
         }
         for index, window in enumerate(windows):
@@ -507,9 +517,7 @@ class Command(BaseCommand):
             else window.opens_at + datetime.timedelta(days=rng.randint(0, 5), hours=20)
         )
         return_save(
-            # Providers with no demo account send their figures by their registered manager.
-            submitter=submitters.get(location.provider_id)
-            or Submitter(user=None, first_name="Registered", last_name="Manager"),
+            submitter=submitters[location.provider_id],  # every provider has one (_users)
             location=location,
             care_type=care_type,
             window=window,
@@ -697,6 +705,28 @@ class Command(BaseCommand):
                     "last_name": name.split()[0],
                     "role": Role.PROVIDER,
                     "provider": Provider.objects.get(cqc_id=cqc_id),
+                    "is_provider_approver": True,
+                    "approved_at": now,
+                },
+            )
+            if created:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+        # The named providers with no demo sign-in: their registered manager (the first
+        # location's contact) has an account, which saved the history's returns, as in life.
+        for cqc_id, _, _, locations in PROVIDERS:
+            provider = Provider.objects.get(cqc_id=cqc_id)
+            if provider.users.filter(role=Role.PROVIDER, is_provider_approver=True).exists():
+                continue
+            name, email, _ = locations[0].contact
+            first, _, last = name.partition(" ")
+            user, created = User.objects.get_or_create(
+                email=email,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "role": Role.PROVIDER,
+                    "provider": provider,
                     "is_provider_approver": True,
                     "approved_at": now,
                 },
