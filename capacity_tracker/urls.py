@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from capacity_tracker import views
+from providers.forms import SignInForm
 from returns import views as returns_views
 
 admin.site.site_header = "Adult social care collection: support"
@@ -16,7 +17,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path(
         "sign-in/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=SignInForm
+        ),
         name="login",
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),

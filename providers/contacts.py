@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from capacity_tracker.lib import clock
 from providers.audit import audit_record
 from providers.models import Contact, Location, User
-from providers.validators import SMS_NEEDS_MOBILE, normalise_uk_mobile
+from providers.validators import SMS_NEEDS_MOBILE, normalise_uk_mobile, validate_uk_phone
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,10 @@ def contact_save(
         raise ValidationError({"mobile": exc.messages}) from None
     if details.sms and not mobile:
         raise ValidationError({"mobile": SMS_NEEDS_MOBILE})
+    try:  # the form checks this too; the service is the boundary for any other caller
+        validate_uk_phone(details.phone)
+    except ValidationError as exc:
+        raise ValidationError({"phone": exc.messages}) from None
     with transaction.atomic():
         Location.objects.select_for_update().get(
             pk=location.pk

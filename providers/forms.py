@@ -1,13 +1,18 @@
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
+from providers import registration
+from providers.models import Location, User
 from providers.validators import (
     MOBILE_MESSAGE,
+    PHONE_MESSAGE,
     SMS_NEEDS_MOBILE,
     normalise_uk_mobile,
     validate_no_control_characters,
+    validate_uk_phone,
 )
 
 
@@ -29,6 +34,27 @@ def check_sms_has_mobile(form: forms.BaseForm) -> None:
     data = form.cleaned_data
     if data.get("sms") and not data.get("mobile") and "mobile" not in form.errors:
         form.add_error("mobile", ValidationError(SMS_NEEDS_MOBILE, code="required"))
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form in GOV.UK words: one message per problem, saying how to fix it.
+
+    The field keeps Django's name ``username`` (django-axes counts failures against it), but
+    it only ever takes an email address.
+    """
+
+    error_messages = {
+        "invalid_login": "Enter a correct email address and password",
+        # ModelBackend refuses inactive accounts before this is reached; kept in the same words
+        # so that a turned-down account is not told apart from a wrong password.
+        "inactive": "Enter a correct email address and password",
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "Email address"
+        self.fields["username"].error_messages["required"] = "Enter your email address"
+        self.fields["password"].error_messages["required"] = "Enter your password"
 
 
 class ProviderSearchForm(forms.Form):
@@ -64,10 +90,12 @@ class ContactForm(forms.Form):
         },
     )
     phone = forms.CharField(
-        label="Phone number",
+        label="Telephone number",
         max_length=32,
         required=False,
-        validators=[validate_no_control_characters],
+        help_text="For example, 01632 960 001 or 07700 900 982",
+        validators=[validate_uk_phone],
+        error_messages={"max_length": PHONE_MESSAGE},
     )
     role = forms.CharField(
         label="Role",
@@ -137,5 +165,65 @@ class RegisterForm(forms.Form):
         label="Create a password",
         help_text="At least 12 characters. Do not use a password you use elsewhere.",
         widget=forms.PasswordInput,
-        error_messages={"required": "Create a password"},
+        strip=False,  # spaces are part of a password: sign-in does not strip them either
+        error_messages={"required": "Enter a password"},
     )
+
+    def clean(self) -> dict[str, Any]:
+        """Checks the IDs and the password alongside the other fields, so every problem shows
+        at once. Whether the address has an account is never checked here (see
+        registration.user_register)."""
+        super().clean()
+        data = self.cleaned_data
+        found = registration.check_request(
+            provider_id=data.get("provider_id"),
+            location_id=data.get("location_id"),
+            password=data.get("password"),
+            user=User(
+                email=data.get("email", ""),
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+            ),
+        )
+        for field, messages in found.errors.items():
+            for message in messages:
+                self.add_error(field, message)
+        return data
+
+
+class LocationAccessForm(forms.Form):
+    """Which of the provider's locations a user sends data for: all, or the ones ticked."""
+
+    ALL = "all"
+    SOME = "some"
+
+    access = forms.ChoiceField(
+        choices=[(ALL, "All locations"), (SOME, "Only some locations")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select which locations they can send data for"},
+    )
+    locations = forms.ModelMultipleChoiceField(
+        queryset=Location.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Select locations from the list"},
+    )
+
+    def __init__(self, *args: Any, locations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["locations"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = locations
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if data.get("access") == self.SOME and not data.get("locations"):
+            self.add_error("locations", "Select the locations they can send data for")
+        return data
+
+    def location_ids(self) -> list[int]:
+        """The locations chosen; empty means all of them (no limit)."""
+        if self.cleaned_data["access"] == self.ALL:
+            return []
+        return [location.pk for location in self.cleaned_data["locations"]]

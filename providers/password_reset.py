@@ -24,6 +24,7 @@ from capacity_tracker.lib.json_logs import security_event
 from providers.audit import audit_record
 from providers.mail import AccountEmail, request_emails
 from providers.models import User
+from providers.registration import password_problems
 
 KIND = "password_reset"
 RESET_EMAIL_EVERY = 5 * 60  # seconds
@@ -60,6 +61,13 @@ def password_reset_queue(*, user: User, uidb64: str, token: str) -> bool:
 
 
 class OutboxPasswordResetForm(auth_forms.PasswordResetForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].error_messages.update(
+            required="Enter your email address",
+            invalid="Enter an email address in the correct format, like name@example.com",
+        )
+
     def send_mail(
         self,
         subject_template_name: str,
@@ -70,6 +78,24 @@ class OutboxPasswordResetForm(auth_forms.PasswordResetForm):
         html_email_template_name: str | None = None,
     ) -> None:
         password_reset_queue(user=context["user"], uidb64=context["uid"], token=context["token"])
+
+
+class NewPasswordForm(auth_forms.SetPasswordForm):
+    """Django's set-password form in GOV.UK words; a weak password is named on the first box,
+    where it was chosen, rather than on the "type it again" box."""
+
+    error_messages = {"password_mismatch": "Enter the same password in both boxes"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].error_messages["required"] = "Enter a new password"
+        self.fields["new_password2"].error_messages["required"] = "Type the new password again"
+
+    def validate_password_for_user(self, user: Any, password_field_name: str = "") -> None:
+        password = self.cleaned_data.get("new_password1")
+        if password:
+            for message in password_problems(password, user):
+                self.add_error("new_password1", message)
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -95,6 +121,7 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "registration/password_reset_confirm.html"
+    form_class = NewPasswordForm
     success_url = reverse_lazy("password_reset_complete")
 
     def form_valid(self, form: auth_forms.SetPasswordForm) -> HttpResponse:

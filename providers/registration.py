@@ -35,6 +35,80 @@ class Request:
     location_id: str
 
 
+# Django's password messages ("This password is too short. It must contain at least 12
+# characters.") in GOV.UK words, by the validators' codes.
+_PASSWORD_MESSAGES = {
+    "password_too_short": "Your password must be {min_length} characters or more",
+    "password_too_common": "Choose a password that is harder to guess: this one is very common",
+    "password_entirely_numeric": "Your password must include letters, not only numbers",
+    "password_too_similar": "Choose a password that is not like your name or email address",
+}
+
+
+def password_problems(password: str, user: User) -> list[str]:
+    """Every way ``password`` falls short, in plain words (empty if it is fine)."""
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        messages: list[str] = []
+        for error in exc.error_list:
+            template = _PASSWORD_MESSAGES.get(error.code or "")
+            params = error.params if isinstance(error.params, dict) else {}
+            message = template.format(**params) if template else " ".join(error.messages)
+            if message not in messages:
+                messages.append(message)
+        return messages
+    return []
+
+
+@dataclass(frozen=True)
+class Found:
+    provider: Provider | None
+    location: Location | None
+    errors: dict[str, list[str]]
+
+
+def check_request(
+    *,
+    provider_id: str | None,
+    location_id: str | None,
+    password: str | None,
+    user: User,
+) -> Found:
+    """Everything wrong with a request at once: so a bad provider ID does not hide a bad
+    location ID or a short password. A part that is None was not given (or was already
+    refused by the form) and is not checked."""
+    errors: dict[str, list[str]] = {}
+    provider = None
+    if provider_id is not None:
+        provider = Provider.objects.filter(cqc_id=normalise_cqc_id(provider_id)).first()
+        if provider is None:
+            errors["provider_id"] = [
+                "We cannot find a provider with that CQC provider ID. "
+                "Check it against your CQC registration certificate"
+            ]
+    location = None
+    if location_id is not None:
+        current = Location.objects.filter(cqc_id=normalise_cqc_id(location_id)).exclude(
+            status=RegistrationStatus.DEREGISTERED
+        )
+        if provider is not None:
+            location = current.filter(provider=provider).first()
+            if location is None:
+                errors["location_id"] = [
+                    "That CQC location ID is not one of this provider's locations. "
+                    "Enter the ID of a location your organisation runs"
+                ]
+        elif not current.exists():
+            errors["location_id"] = [
+                "We cannot find a location with that CQC location ID. "
+                "Check it on the location's CQC registration certificate"
+            ]
+    if password is not None and (problems := password_problems(password, user)):
+        errors["password"] = problems
+    return Found(provider=provider, location=location, errors=errors)
+
+
 def user_register(*, request: Request, now: datetime.datetime) -> User | None:
     """Make the account, or, if the address already has one, tell its owner instead.
 
@@ -42,34 +116,26 @@ def user_register(*, request: Request, now: datetime.datetime) -> User | None:
     way), so the form cannot be used to find out which addresses have accounts. Returns the
     new user, or None when the address was taken.
     """
-    provider = Provider.objects.filter(cqc_id=normalise_cqc_id(request.provider_id)).first()
-    location = (
-        Location.objects.filter(provider=provider, cqc_id=normalise_cqc_id(request.location_id))
-        .exclude(status=RegistrationStatus.DEREGISTERED)
-        .first()
-    )
-    if provider is None:
-        raise ValidationError(
-            {"provider_id": "We cannot find a provider with that CQC provider ID"}
-        )
-    if location is None:
-        raise ValidationError(
-            {"location_id": "That CQC location ID is not one of this provider's locations"}
-        )
-    for name in (request.first_name, request.last_name):
-        # The form checks this too; the service is the boundary for any other caller.
-        validate_no_control_characters(name)
     user = User(
         email=request.email.strip().lower(),
         first_name=request.first_name.strip(),
         last_name=request.last_name.strip(),
         role=Role.PROVIDER,
-        provider=provider,
     )
-    try:
-        validate_password(request.password, user)
-    except ValidationError as exc:
-        raise ValidationError({"password": exc.messages}) from None
+    found = check_request(
+        provider_id=request.provider_id,
+        location_id=request.location_id,
+        password=request.password,
+        user=user,
+    )
+    if found.errors:
+        raise ValidationError(found.errors)
+    provider, location = found.provider, found.location
+    assert provider is not None and location is not None  # no errors means both were found
+    user.provider = provider
+    for name in (request.first_name, request.last_name):
+        # The form checks this too; the service is the boundary for any other caller.
+        validate_no_control_characters(name)
     # Hashed before looking the address up, so both outcomes take the same time.
     user.set_password(request.password)
     with transaction.atomic():

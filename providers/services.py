@@ -18,6 +18,7 @@ from providers.models import (
     LocalAuthority,
     Location,
     LocationStatusChange,
+    Provider,
     RegistrationStatus,
     Role,
     User,
@@ -27,22 +28,104 @@ from providers.support_permissions import support_group_sync
 # --- Users ------------------------------------------------------------------------------------
 
 
-def user_approve(*, actor: User, user_id: int, now: datetime.datetime) -> User:
-    with transaction.atomic():
-        user = (
-            User.objects.select_for_update(of=("self",)).select_related("provider").get(pk=user_id)
+ALL_LOCATIONS = "all"
+
+
+def _location_labels(locations: Iterable[Location]) -> list[str] | str:
+    """A user's locations as the audit trail writes them: CQC IDs, or "all" for no limit."""
+    ids = sorted(location.cqc_id for location in locations)
+    return ids or ALL_LOCATIONS
+
+
+def _own_locations(provider: Provider, location_ids: Iterable[int]) -> list[Location]:
+    """The locations asked for, all of them current locations of ``provider``."""
+    wanted = set(location_ids)
+    found = list(
+        Location.objects.filter(pk__in=wanted, provider=provider).exclude(
+            status=RegistrationStatus.DEREGISTERED
         )
-        if user.role != Role.PROVIDER or user.provider is None:
-            raise ValidationError("Only provider users need approval.")
-        if not can_approve_users_of(actor, user.provider):
-            raise PermissionDenied("You cannot approve users of this provider.")
+    )
+    if len(found) != len(wanted):
+        raise ValidationError("A user can be given only their provider's current locations.")
+    return found
+
+
+def user_approve(
+    *,
+    actor: User,
+    user_id: int,
+    now: datetime.datetime,
+    location_ids: Iterable[int] | None = None,
+) -> User:
+    """Approve a provider user for the locations given, or all the provider's locations if
+    the list is empty. ``None`` keeps any limits already set (support staff in admin set them
+    on the user's own page)."""
+    with transaction.atomic():
+        user, provider = _provider_user_locked_for(
+            actor,
+            user_id,
+            not_provider="Only provider users need approval.",
+            not_allowed="You cannot approve users of this provider.",
+        )
         if user.is_approved:
             return user  # approving twice (a double click) is not an error
+        if location_ids is None:
+            locations = list(user.limited_to_locations.all())
+        else:
+            locations = _own_locations(provider, location_ids)
+            user.limited_to_locations.set(locations)
         user.approved_at = now
         user.approved_by = actor
         user.is_active = True
         user.save(update_fields=["approved_at", "approved_by", "is_active"])
-        audit_record(actor=actor, action="providers.user.approved", target=user)
+        audit_record(
+            actor=actor,
+            action="providers.user.approved",
+            target=user,
+            data={"locations": _location_labels(locations)},
+        )
+    return user
+
+
+def _provider_user_locked_for(
+    actor: User, user_id: int, *, not_provider: str, not_allowed: str
+) -> tuple[User, Provider]:
+    """The provider user (row-locked for the rest of the transaction) and their provider, if
+    ``actor`` may approve that provider's users; otherwise ValidationError or PermissionDenied."""
+    user = User.objects.select_for_update(of=("self",)).select_related("provider").get(pk=user_id)
+    if user.role != Role.PROVIDER or user.provider is None:
+        raise ValidationError(not_provider)
+    if not can_approve_users_of(actor, user.provider):
+        raise PermissionDenied(not_allowed)
+    return user, user.provider
+
+
+def user_set_locations(
+    *, actor: User, user_id: int, location_ids: Iterable[int], reason: str = ""
+) -> User:
+    """Change the locations an approved provider user sends data for (none given: all).
+
+    For the provider's approvers (and support staff): the before and after are audited.
+    """
+    with transaction.atomic():
+        user, provider = _provider_user_locked_for(
+            actor,
+            user_id,
+            not_provider="Only provider users are limited to locations.",
+            not_allowed="You cannot change the locations of this provider's users.",
+        )
+        locations = _own_locations(provider, location_ids)
+        before = list(user.limited_to_locations.all())
+        if {location.pk for location in before} == {location.pk for location in locations}:
+            return user  # a save with nothing changed is not an event
+        user.limited_to_locations.set(locations)
+        audit_record(
+            actor=actor,
+            action="providers.user.locations_changed",
+            target=user,
+            reason=reason,
+            data={"before": _location_labels(before), "after": _location_labels(locations)},
+        )
     return user
 
 

@@ -37,4 +37,5 @@ urlpatterns = [
     path("account/users/", views.team, name="team"),
     path("account/users/<int:user_id>/approve/", views.team_approve, name="team-approve"),
     path("account/users/<int:user_id>/turn-down/", views.team_reject, name="team-reject"),
+    path("account/users/<int:user_id>/locations/", views.team_locations, name="team-locations"),
 ]

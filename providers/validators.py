@@ -116,23 +116,55 @@ def normalise_uk_mobile(value: str) -> str:
     Refuses landlines (01, 02, 03 ...), 070 and 076 numbers, wrong lengths, letters and
     numbers outside the UK.
     """
-    compact = _MOBILE_PUNCTUATION.sub("", value or "")
-    for country_code in ("+44", "0044", "44"):
-        if compact.startswith(country_code):
-            national = compact[len(country_code) :]
-            if national.startswith("07"):  # "+44 (0)7700 900982": the trunk 0 in brackets
-                national = national[1:]
-            break
-    else:
-        if not compact.startswith("0"):
-            raise ValidationError(MOBILE_MESSAGE, code="invalid_mobile")
-        national = compact[1:]
-    if not _MOBILE_NATIONAL.fullmatch(national):
+    national = _uk_national_number(value, ("+44", "0044", "44"))
+    if national is None or not _MOBILE_NATIONAL.fullmatch(national):
         raise ValidationError(MOBILE_MESSAGE, code="invalid_mobile")
     return f"+44{national}"
+
+
+def _uk_national_number(value: str, country_codes: tuple[str, ...]) -> str | None:
+    """The digits after +44 (or after the leading 0) of a number written any way people write
+    it, with spaces, dashes, brackets or dots; None when it starts with neither."""
+    compact = _MOBILE_PUNCTUATION.sub("", value or "")
+    for country_code in country_codes:
+        if compact.startswith(country_code):
+            national = compact[len(country_code) :]
+            # "+44 (0)7700 900982": the trunk 0 in brackets
+            return national[1:] if national.startswith("0") else national
+    return compact[1:] if compact.startswith("0") else None
 
 
 def validate_uk_mobile(value: str) -> None:
     """For a model or form field: ``value`` is a UK mobile number in any form written above."""
     if value:
         normalise_uk_mobile(value)
+
+
+# --- UK telephone numbers (a contact's phone: landline or mobile) -----------------------------
+
+PHONE_MESSAGE = "Enter a telephone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
+# After the country code or the leading 0: 9 or 10 digits, not starting 0 (Ofcom's plan:
+# 01/02 geographic, 03, 05, 07 mobile, 08 freephone and others, 09 premium rate).
+_PHONE_NATIONAL = re.compile(r"[1-9][0-9]{8,9}")
+
+
+def normalise_uk_phone(value: str) -> str:
+    """A UK telephone number as +44XXXXXXXXXX, or ValidationError.
+
+    Accepts what people write: 01632 960 001, (01632) 960001, 0113-496-0001, +44 808 157 0192,
+    +44 (0)113 496 0001 and 0044 ..., with spaces, dashes, brackets or dots anywhere. Refuses
+    words, wrong lengths and numbers outside the UK.
+    """
+    national = _uk_national_number(value, ("+44", "0044"))
+    if national is None or not _PHONE_NATIONAL.fullmatch(national):
+        raise ValidationError(PHONE_MESSAGE, code="invalid_phone")
+    return f"+44{national}"
+
+
+def validate_uk_phone(value: str) -> None:
+    """For a form or service: blank, or a UK telephone number in any form written above.
+
+    The number is kept as typed (people read it back the way they wrote it); this only checks.
+    """
+    if value and value.strip():
+        normalise_uk_phone(value)

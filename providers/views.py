@@ -6,6 +6,7 @@ from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -23,8 +24,14 @@ from providers.access import (
     role_required,
 )
 from providers.audit import audit_trail_for
-from providers.forms import ContactForm, ProviderSearchForm, RegisterForm, RejectUserForm
-from providers.models import Role, User
+from providers.forms import (
+    ContactForm,
+    LocationAccessForm,
+    ProviderSearchForm,
+    RegisterForm,
+    RejectUserForm,
+)
+from providers.models import Location, Provider, RegistrationStatus, Role, User
 
 
 @role_required(*ALL_ROLES)
@@ -46,6 +53,13 @@ def location_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+def _search_query(request: AuthenticatedHttpRequest) -> str:
+    """The search that led here (?q= on links from the results), so the back link returns to
+    the same results; "" when there was none or it is not a valid search."""
+    form = ProviderSearchForm(request.GET)
+    return form.cleaned_data["q"] if form.is_valid() else ""
+
+
 @role_required(*ALL_ROLES)
 def provider_detail(request: AuthenticatedHttpRequest, cqc_id: str) -> HttpResponse:
     provider = get_provider_for(request.user, cqc_id)
@@ -55,13 +69,6 @@ def provider_detail(request: AuthenticatedHttpRequest, cqc_id: str) -> HttpRespo
         "providers/provider_detail.html",
         {"provider": provider, "locations": locations, "search_query": _search_query(request)},
     )
-def _search_query(request: AuthenticatedHttpRequest) -> str:
-    """The search that led here (?q= on links from the results), so the back link returns to
-    the same results; "" when there was none or it is not a valid search."""
-    form = ProviderSearchForm(request.GET)
-    return form.cleaned_data["q"] if form.is_valid() else ""
-
-
 
 
 @role_required(*ALL_ROLES)
@@ -76,6 +83,7 @@ def location_detail(request: AuthenticatedHttpRequest, cqc_id: str) -> HttpRespo
         "audit_events": audit_trail_for(location)[:20]
         if role_of(request.user) is Role.SUPPORT
         else [],
+        "search_query": _search_query(request),
     }
     return render(request, "providers/location_detail.html", context)
 
@@ -83,7 +91,6 @@ def location_detail(request: AuthenticatedHttpRequest, cqc_id: str) -> HttpRespo
 @role_required(Role.PROVIDER)
 def team(request: AuthenticatedHttpRequest) -> HttpResponse:
     provider = request.user.provider
-        "search_query": _search_query(request),
     if provider is None or not can_approve_users_of(request.user, provider):
         raise PermissionDenied("Only approvers can manage their organisation's users.")
     return render(
@@ -107,16 +114,85 @@ def _pending_user_of_my_provider(request: AuthenticatedHttpRequest, user_id: int
     return get_object_or_404(selectors.pending_users_of(provider), pk=user_id)
 
 
-@require_POST
+def _current_locations_of(provider: Provider) -> QuerySet[Location]:
+    """The locations an approver can give a user: the provider's own, not deregistered."""
+    return provider.locations.exclude(status=RegistrationStatus.DEREGISTERED).order_by("name")
+
+
+def _location_access_initial(person: User) -> dict[str, object]:
+    chosen = list(person.limited_to_locations.all())
+    if not chosen:
+        return {"access": LocationAccessForm.ALL}
+    return {"access": LocationAccessForm.SOME, "locations": chosen}
+
+
 @role_required(Role.PROVIDER)
 def team_approve(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    """Approve a request, choosing the locations the person sends data for (GET shows the
+    choice; only POST writes)."""
     pending = _pending_user_of_my_provider(request, user_id)
-    try:
-        services.user_approve(actor=request.user, user_id=pending.pk, now=clock.now())
-    except (PermissionDenied, ValidationError) as exc:
-        raise PermissionDenied(str(exc)) from exc
-    messages.success(request, f"{pending.get_full_name()} can now sign in and submit data.")
-    return redirect("providers:team")
+    provider = pending.provider
+    assert provider is not None  # pending users are looked up within the approver's provider
+    form = LocationAccessForm(
+        request.POST if request.method == "POST" else None,
+        locations=_current_locations_of(provider),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_approve(
+                actor=request.user,
+                user_id=pending.pk,
+                now=clock.now(),
+                location_ids=form.location_ids(),
+            )
+        except ValidationError as exc:  # a location deregistered while the page was open
+            form.add_error("locations", exc.messages)
+        else:
+            messages.success(request, f"{pending.get_full_name()} can now sign in and submit data.")
+            return redirect("providers:team")
+    return render(
+        request,
+        "providers/team_approve.html",
+        {"person": pending, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _member_of_my_provider(request: AuthenticatedHttpRequest, user_id: int) -> User:
+    # As for pending users: approvers only, asked first; another provider's user is a 404.
+    provider = request.user.provider
+    if provider is None or not can_approve_users_of(request.user, provider):
+        raise PermissionDenied("Only approvers can manage their organisation's users.")
+    return get_object_or_404(selectors.team_of(provider), pk=user_id)
+
+
+@role_required(Role.PROVIDER)
+def team_locations(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+    """Change the locations an approved user sends data for (only POST writes)."""
+    member = _member_of_my_provider(request, user_id)
+    provider = member.provider
+    assert provider is not None
+    form = LocationAccessForm(
+        request.POST if request.method == "POST" else None,
+        locations=_current_locations_of(provider),
+        initial=_location_access_initial(member),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_set_locations(
+                actor=request.user, user_id=member.pk, location_ids=form.location_ids()
+            )
+        except ValidationError as exc:
+            form.add_error("locations", exc.messages)
+        else:
+            messages.success(request, f"{member.get_full_name()}'s locations are changed.")
+            return redirect("providers:team")
+    return render(
+        request,
+        "providers/team_locations.html",
+        {"person": member, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @role_required(Role.PROVIDER)

@@ -33,17 +33,22 @@ def test_keeping_contacts_up_to_date(browser_page: Page, assert_accessible):
     assert_accessible(page)
     page.get_by_label("Full name").fill("New Manager")
     page.get_by_label("Email address").fill("not an email")
+    page.get_by_label("Telephone number (optional)").fill("not a phone")
     page.get_by_role("button", name="Save contact").click()
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_be_focused()
     expect(summary.get_by_role("link")).to_have_text(
         [
             "Enter an email address in the correct format, like name@example.com",
+            "Enter a telephone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192",
             "Select yes if this is the main contact",
         ]
     )
+    summary.get_by_role("link", name="Enter a telephone number").click()
+    expect(page.get_by_label("Telephone number (optional)")).to_be_focused()
     assert_accessible(page)
     page.get_by_label("Email address").fill("new.manager@elmwood.example")
+    page.get_by_label("Telephone number (optional)").fill("+44 (0)1632 960 001")
     page.get_by_role("group", name="Is this the main contact for the location?").get_by_label(
         "Yes"
     ).check()

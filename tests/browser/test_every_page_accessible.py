@@ -189,7 +189,7 @@ def sign_in(page: Page, email: str, audit: Audit | None = None) -> None:
     """Sign in; with ``audit``, check the page signing in leads to (for staff, the page
     asking for a code from their app, or setting one up) before going on."""
     page.goto("/sign-in/")
-    page.get_by_label("Email address or username").fill(email)
+    page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("load")

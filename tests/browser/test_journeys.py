@@ -33,7 +33,7 @@ pytestmark = [
 def sign_in(page: Page, email: str, password: str = TEST_PASSWORD) -> None:
     """Sign in through the real sign-in page, as a person would (django-axes sees the request)."""
     page.goto("/sign-in/")
-    page.get_by_label("Email address or username").fill(email)
+    page.get_by_label(re.compile(r"^Email address")).fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("load")
@@ -105,7 +105,7 @@ def test_wrong_password_shows_a_focused_error_summary(
     # GOV.UK Frontend's error summary script moves focus to the summary on page load.
     expect(summary).to_be_focused()
     # The email address typed is kept; the password is not.
-    expect(page.get_by_label("Email address or username")).to_have_value(meadow_user.email)
+    expect(page.get_by_label(re.compile(r"^Email address"))).to_have_value(meadow_user.email)
     expect(page.get_by_label("Password", exact=True)).to_have_value("")
 
     error_link = summary.get_by_role("link")
@@ -115,7 +115,7 @@ def test_wrong_password_shows_a_focused_error_summary(
     assert_accessible(page)
 
     error_link.click()
-    expect(page.get_by_label("Email address or username")).to_be_focused()
+    expect(page.get_by_label(re.compile(r"^Email address"))).to_be_focused()
 
 
 def test_provider_user_sees_only_their_locations_and_signs_out(
@@ -204,8 +204,12 @@ def test_caseworker_finds_a_provider(browser_page: Page, meadow, riverside, asse
     assert_accessible(page)
 
     results.get_by_role("link", name="Meadowbank Care Group", exact=True).click()
-    expect(page).to_have_url(path_is(f"/providers/{meadow.cqc_id}/"))
+    # The search goes with it, so the back link returns to these results.
+    expect(page).to_have_url(path_is(f"/providers/{meadow.cqc_id}/?q=meadowbank"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Meadowbank Care Group")
+    expect(page.get_by_role("link", name="Back to search results")).to_have_attribute(
+        "href", "/locations/?q=meadowbank"
+    )
     locations = page.get_by_role("table")
     expect(locations.get_by_role("link", name="Meadowbank House", exact=True)).to_be_visible()
     expect(locations.get_by_role("link", name="Meadowbank Lodge", exact=True)).to_be_visible()
@@ -233,7 +237,9 @@ def test_approver_approves_a_pending_user(browser_page: Page, meadow, assert_acc
     expect(row).to_contain_text("Tom Baker")
     assert_accessible(page)
 
-    row.get_by_role("button", name="Approve Tom Baker").click()
+    row.get_by_role("link", name="Approve Tom Baker").click()
+    page.get_by_label("All locations").check()
+    page.get_by_role("button", name="Approve").click()
     expect(page).to_have_url(path_is("/account/users/"))
     banner = page.get_by_role("alert")
     expect(banner).to_contain_text("Success")

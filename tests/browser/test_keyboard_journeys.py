@@ -102,7 +102,7 @@ def expect_error_summary_focused(page: Page) -> None:
 
 def sign_in(page: Page, email: str) -> None:
     page.goto("/sign-in/")
-    tab_to(page, page.get_by_label("Email address or username"))
+    tab_to(page, page.get_by_label("Email address"))
     page.keyboard.type(email)
     tab_to(page, page.get_by_label("Password", exact=True))
     page.keyboard.type(TEST_PASSWORD)

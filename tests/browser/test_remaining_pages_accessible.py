@@ -165,7 +165,7 @@ def test_the_pages_for_refusals_and_failures(audit: Audit, in_window, settings):
     # Signing in with the wrong password until the account is locked.
     for _ in range(5):
         page.goto("/sign-in/")
-        page.get_by_label("Email address or username").fill(approver.email)
+        page.get_by_label("Email address").fill(approver.email)
         page.get_by_label("Password", exact=True).fill(TEST_PASSWORD + "wrong")
         page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("You cannot sign in for now")

@@ -31,7 +31,7 @@ pytestmark = [
 
 def enter_password(page: Page, email: str) -> None:
     page.goto("/sign-in/")
-    page.get_by_label("Email address or username").fill(email)
+    page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("load")

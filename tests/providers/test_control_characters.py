@@ -107,13 +107,21 @@ CONTACT = {
 }
 
 
-@pytest.mark.parametrize("field", ["name", "role", "phone"])
-def test_the_contact_form_refuses_control_characters(provider_user, location, field):
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("name", "Enter a name without line breaks"),
+        ("role", "Enter a name without line breaks"),
+        # A phone number is checked as one, which refuses anything but digits and punctuation.
+        ("phone", "Enter a telephone number, like 01632 960 001"),
+    ],
+)
+def test_the_contact_form_refuses_control_characters(provider_user, location, field, message):
     client = client_for(provider_user)
     url = reverse("providers:contact-add", args=[location.cqc_id])
     response = client.post(url, {**CONTACT, field: "Ruth\r\nURGENT: call 0900 000 000"})
     assert response.status_code == 400
-    assert "Enter a name without line breaks" in response.content.decode()
+    assert message in response.content.decode()
     assert not Contact.objects.exists()
 
 

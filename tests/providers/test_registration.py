@@ -58,7 +58,9 @@ def test_approval_then_opens_the_dashboard(client, location):
     approver = ProviderUserFactory(provider=location.provider, is_provider_approver=True)
     client.post(reverse("providers:register"), form(location))
     applicant = User.objects.get(email="jo.bloggs@home.example")
-    client_for(approver).post(reverse("providers:team-approve", args=[applicant.pk]))
+    client_for(approver).post(
+        reverse("providers:team-approve", args=[applicant.pk]), {"access": "all"}
+    )
     assert client_for(User.objects.get(pk=applicant.pk)).get(reverse("home")).url == reverse(
         "returns:dashboard"
     )
@@ -69,7 +71,9 @@ def test_approval_then_opens_the_dashboard(client, location):
     [
         ({"provider_id": "1-999999999"}, "We cannot find a provider with that CQC provider ID"),
         ({"location_id": "1-9999999999"}, "That CQC location ID is not one of this provider"),
-        ({"password": "short"}, "This password is too short"),
+        ({"password": "short"}, "Your password must be 12 characters or more"),
+        ({"password": "123456789012345"}, "Your password must include letters"),
+        ({"password": "password123456"}, "Choose a password that is harder to guess"),
         ({"email": "nope"}, "Enter an email address in the correct format"),
         ({"first_name": ""}, "Enter your first name"),
     ],
@@ -79,6 +83,49 @@ def test_bad_requests_are_refused_with_a_clear_message(client, location, overrid
     assert response.status_code == 400
     assert message in response.content.decode().replace("&#x27;", "'")
     assert not User.objects.filter(email="jo.bloggs@home.example").exists()
+
+
+def test_every_problem_is_shown_at_once(client, location):
+    """A bad provider ID does not hide a bad location ID, a short password or a missing name."""
+    response = client.post(
+        reverse("providers:register"),
+        form(location, provider_id="1-999999999", location_id="1-9999999999", password="short")
+        | {"first_name": ""},
+    )
+    assert response.status_code == 400
+    page = response.content.decode().replace("&#x27;", "'")
+    start = page.index("govuk-error-summary__list")
+    summary = page[start : page.index("</ul>", start)]
+    expected = [
+        ("id_first_name", "Enter your first name"),
+        ("id_provider_id", "We cannot find a provider with that CQC provider ID"),
+        ("id_location_id", "We cannot find a location with that CQC location ID"),
+        ("id_password", "Your password must be 12 characters or more"),
+    ]
+    links = re.findall(r'<a href="#(id_\w+)">([^<]*)</a>', summary)
+    assert [(target, text.split(".")[0]) for target, text in links] == expected
+    for target, text in expected:  # each beside its field too
+        inline = page.index(f'id="{target}-error"')
+        assert text in page[inline : inline + 400]
+    assert not User.objects.filter(email="jo.bloggs@home.example").exists()
+
+
+def test_a_location_of_another_provider_is_named_as_such(client, location, other_provider):
+    response = client.post(
+        reverse("providers:register"),
+        form(location, provider_id=other_provider.cqc_id, password="short"),
+    )
+    page = response.content.decode().replace("&#x27;", "'")
+    assert "That CQC location ID is not one of this provider's locations" in page
+    assert "Your password must be 12 characters or more" in page
+
+
+def test_the_page_says_nothing_of_django(client, location):
+    response = client.post(reverse("providers:register"), form(location, password="short"))
+    page = response.content.decode()
+    assert "<title>Error: Ask for an account" in page
+    for django_words in ("This field is required", "This password is too short", "Please "):
+        assert django_words not in page
 
 
 def test_an_existing_email_gets_the_same_answer_and_its_owner_is_told(client, location):

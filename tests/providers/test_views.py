@@ -127,7 +127,9 @@ class TestApprovers:
         pending = ProviderUserFactory(provider=provider, approved_at=None, first_name="Newt")
         client = client_for(approver)
         assert "Newt" in client.get(reverse("providers:team")).content.decode()
-        response = client.post(reverse("providers:team-approve", args=[pending.pk]))
+        response = client.post(
+            reverse("providers:team-approve", args=[pending.pk]), {"access": "all"}
+        )
         assert response.status_code == 302
         pending.refresh_from_db()
         assert pending.approved_at is not None
@@ -135,16 +137,14 @@ class TestApprovers:
         event = AuditEvent.objects.get(action="providers.user.approved")
         assert event.actor == approver
         assert event.target_id == str(pending.pk)
+        assert event.data == {"locations": "all"}
 
-    def test_approving_is_post_only(self, provider):
+    def test_the_approve_page_only_asks(self, provider):
         approver = ProviderUserFactory(provider=provider, is_provider_approver=True)
         pending = ProviderUserFactory(provider=provider, approved_at=None)
-        assert (
-            client_for(approver)
-            .get(reverse("providers:team-approve", args=[pending.pk]))
-            .status_code
-            == 405
-        )
+        page = client_for(approver).get(reverse("providers:team-approve", args=[pending.pk]))
+        assert page.status_code == 200
+        assert "Which locations can they send data for?" in page.content.decode()
         pending.refresh_from_db()
         assert pending.approved_at is None
 
