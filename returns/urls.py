@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from providers import urls as _provider_urls  # noqa: F401 - registers the "cqc" converter
-from returns import portal
+from returns import history_views, portal
 
 
 class PeriodConverter:
@@ -26,5 +26,15 @@ urlpatterns = [
     path(OBLIGATION + "use-my-figures/", portal.use_my_figures, name="use-mine"),
     path(OBLIGATION + "unchanged/", portal.unchanged, name="unchanged"),
     path(OBLIGATION + "nil/", portal.nil_return, name="nil"),
-    path("locations/<cqc:cqc_id>/history/", portal.history, name="history"),
+    path("locations/<cqc:cqc_id>/history/", history_views.history, name="history"),
+    path(
+        "locations/<cqc:cqc_id>/history/<str:reference>/",
+        history_views.version_detail,
+        name="version",
+    ),
+    path(
+        "locations/<cqc:cqc_id>/history/<str:reference>/compare/",
+        history_views.version_compare,
+        name="version-compare",
+    ),
 ]

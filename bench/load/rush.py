@@ -344,7 +344,7 @@ class RushProvider(FastHttpUser):
             goes_to=url,
             data={"csrfmiddlewaretoken": token},
         )
-        self.call("GET", url, "csv: saved", expect=200, shows="Returns saved")
+        self.call("GET", url, "csv: saved", expect=200, shows="returns saved")
         _record(
             {
                 "kind": "csv",

@@ -41,13 +41,16 @@ def datasets_for(window: CollectionWindow) -> dict[str, Dataset]:
 
 
 def latest_versions(
-    location_ids: Iterable[int], *, figures_only: bool
+    location_ids: Iterable[int], *, figures_only: bool, with_month: bool = False
 ) -> dict[tuple[int, str], ReturnVersion]:
     """The newest version per (location, care type) in one query, whatever the month.
 
     With ``figures_only`` this is ``submission.previous_figures`` for many locations at once.
+    ``with_month``: each version's month (``head_period``, a date) is read in the same query.
     """
     versions = ReturnVersion.objects.filter(return_head__location_id__in=list(location_ids))
+    if with_month:
+        versions = versions.annotate(head_period=F("return_head__window__period"))
     if figures_only:
         versions = versions.filter(kind__in=[ReturnKind.FULL, ReturnKind.UNCHANGED])
     ranked = versions.annotate(

@@ -35,6 +35,7 @@ from providers.access import Role, role_of
 from providers.audit import audit_record
 from providers.models import Location, User
 from returns.bulk import parsing as bulk_parsing
+from returns.bulk.changes import preview_changes
 from returns.bulk.parsing import (
     BATCH,
     INLINE_MAX_BYTES,
@@ -172,7 +173,10 @@ def bulk_check(
             )
 
     context = load_context(parsed, user=upload.uploaded_by, window=upload.window, datasets=datasets)
-    _record_outcome(upload, check_rows(parsed, context, on_progress=on_progress), now)
+    result = check_rows(parsed, context, on_progress=on_progress)
+    if not result.errors:  # the preview's per-location list (returns/bulk/changes.py)
+        result.counts["changes"] = preview_changes(result.good, datasets)
+    _record_outcome(upload, result, now)
     return upload
 
 

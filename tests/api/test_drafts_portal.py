@@ -97,7 +97,7 @@ def test_draft_page_shows_the_figures_and_writes_nothing(
     assert page.status_code == 200
     text = page.content.decode()
     assert "Check the figures from CareSys Ltd" in text
-    assert "Beds occupied or used" in text and ">35<" in text
+    assert "Beds occupied or used" in text and ">35 beds<" in text
     assert "Not sent yet" in text
     assert 'name="based_on" value="0"' in text
     assert "Confirm and send" in text
@@ -126,7 +126,7 @@ def test_confirm_saves_an_api_version_from_the_provider_via_the_supplier(
     assert (draft.status, draft.version, draft.decided_by) == ("confirmed", version, provider_user)
     assert AuditEvent.objects.filter(action="returns.draft.confirmed", actor=provider_user).exists()
     history = client.get(reverse("returns:history", args=[location.cqc_id])).content.decode()
-    assert "API via CareSys Ltd" in history
+    assert "API (CareSys Ltd)" in history
     # A second confirm of the same draft is refused with a message, and saves nothing.
     again = client.post(reverse("drafts:confirm", args=[draft.reference]), {"based_on": "1"})
     assert again.status_code == 409

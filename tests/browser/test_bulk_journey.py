@@ -91,8 +91,9 @@ def group(db) -> Group:
 
 def sign_in(page: Page, email: str, password: str = TEST_PASSWORD) -> None:
     page.goto("/sign-in/")
-    page.get_by_label("Email address or username").fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
+    # By the fields' names: the sign-in page's own wording is tested elsewhere.
+    page.locator("input[name=username]").fill(email)
+    page.locator("input[name=password]").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("load")
 
@@ -295,18 +296,25 @@ def test_download_fill_in_upload_fix_reupload_and_save_every_location(
     ):
         expect(summary_value(page, key)).to_have_text(value)
     expect(page.locator(".govuk-error-summary")).to_have_count(0)
+    # What will change, location by location: first returns, so every figure is new.
+    expect(page.get_by_role("heading", name="What will change")).to_be_visible()
+    beech_table = page.get_by_role("table", name="Beech Court (care home)")
+    expect(
+        beech_table.get_by_role("row").filter(has_text="Beds occupied or used").get_by_role("cell")
+    ).to_have_text(["No earlier return", "35 beds"])
+    expect(page.get_by_text("SHA-256")).to_have_count(0)
     assert_accessible(page)
     assert not ReturnVersion.objects.exists()  # nothing until confirmed
 
     page.get_by_role("button", name="Save 4 returns").click()
     expect(page).to_have_url(path_is(f"/returns/bulk/{second.pk}/"))
-    expect(page).to_have_title(re.compile(r"^Returns saved – "))
+    expect(page).to_have_title(re.compile(r"^4 returns saved – "))
     panel = page.locator(".govuk-panel--confirmation")
     expect(panel.get_by_role("heading", level=1)).to_have_text("4 returns saved")
     expect(panel).to_contain_text("for December 2026")
     expect(
         page.get_by_text(
-            "Saved at 21:00 on 10 December 2026 by Sam Okafor: 4 with figures from the file, "
+            "Saved on Thursday 10 December 2026 at 9pm by Sam Okafor: 4 with figures from the file, "
             "0 unchanged and 0 nil."
         )
     ).to_be_visible()
