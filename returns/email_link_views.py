@@ -16,6 +16,7 @@ from returns.email_links import LinkError, LinkExpired
 from returns.forms import EmailLinkForm
 from returns.link_saves import LinkNotValid, LinkUsed, open_link, save_by_link
 from returns.models import ReturnKind
+from returns.portal import not_open_page
 from returns.submission import ReturnError
 
 
@@ -68,6 +69,10 @@ def email_link(request: HttpRequest, token: str) -> HttpResponse:
         )
     except LinkUsed:
         return _already_used(request)
+    if now < use.window.opens_at:
+        # The window's dates were moved later after the email went: say when it opens, and
+        # offer nothing to press that could only be refused.
+        return not_open_page(request, use.window, signed_in=False)
     can_confirm = use.can_confirm
     form = EmailLinkForm(
         request.POST if request.method == "POST" else None, can_confirm=can_confirm

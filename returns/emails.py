@@ -230,12 +230,42 @@ def queue_reminders(*, now: datetime.datetime) -> int:
     return queued
 
 
-def reminder_veto(email: OutboundMessage) -> str | None:
-    """Just before a reminder (email or text) goes: has the location updated since it was
-    queued?"""
-    window = CollectionWindow.objects.filter(
+def _window_of(email: OutboundMessage) -> CollectionWindow | None:
+    return CollectionWindow.objects.filter(
         period__year=int(email.scope[:4]), period__month=int(email.scope[5:7])
     ).first()
+
+
+def refresh_window_details(email: OutboundMessage, window: CollectionWindow) -> None:
+    """Just before a window-open email or reminder goes (or a resend of one, which copies the
+    original's values): its dates, and its link's expiry, from the window as it is now. Support
+    staff may have moved the window's dates since it was queued, and an email that gives the
+    old ones, or a link that expires at the old close, misleads. Saved on the row, so what the
+    outbox shows is what was sent."""
+    location = email.location
+    if location is None or email.contact_id is None:
+        return
+    contact = Contact.objects.filter(pk=email.contact_id, location_id=location.pk).first()
+    if contact is None:
+        return  # the contact has gone: the link would not work for them anyway
+    values = {**email.personalisation, **_personalisation(window, contact, location)}
+    if values != email.personalisation:
+        email.personalisation = values
+        OutboundMessage.objects.filter(pk=email.pk).update(personalisation=values)
+
+
+def window_email_check(email: OutboundMessage) -> str | None:
+    """Just before a window-open email (or text) goes: never vetoed, brought up to date."""
+    window = _window_of(email)
+    if window is not None:
+        refresh_window_details(email, window)
+    return None
+
+
+def reminder_veto(email: OutboundMessage) -> str | None:
+    """Just before a reminder (email or text) goes: has the location updated since it was
+    queued? If not, it goes with the window's dates as they are now."""
+    window = _window_of(email)
     if window is None:
         return None
     location = email.location if email.location_id is not None else None
@@ -249,10 +279,13 @@ def reminder_veto(email: OutboundMessage) -> str | None:
     )
     if all(care_type in updated for care_type in owed):
         return "Not sent: the location updated its return after the reminder was queued."
+    refresh_window_details(email, window)
     return None
 
 
-EMAIL_VETOES = {REMINDER: reminder_veto}
+# Looked at just before each message of the kind goes (notifications.outbox.outbox_send_one):
+# a reason not to send it, or None to send it, brought up to date.
+EMAIL_VETOES = {REMINDER: reminder_veto, WINDOW_OPEN: window_email_check}
 
 
 # --- Onboarding ---------------------------------------------------------------------------

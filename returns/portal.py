@@ -8,6 +8,8 @@ and must say why they are submitting on the provider's behalf.
 from __future__ import annotations
 
 import datetime
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from capacity_tracker.lib import clock
+from capacity_tracker.lib.govuk_dates import govuk_date, govuk_time
 from providers.access import (
     editable_locations,
     get_location_for,
@@ -29,14 +32,20 @@ from returns.dashboard_links import DashboardLinks
 from returns.datasets import dataset_for
 from returns.deadlines import Period
 from returns.drafts import waiting_drafts
-from returns.forms import ConfirmForm, NilReturnForm, ReturnForm
+from returns.forms import (
+    ConfirmForm,
+    NilReturnForm,
+    OnBehalfForm,
+    ReturnForm,
+    conditional_items,
+)
 from returns.models import CollectionWindow, Return, ReturnKind, ReturnSource, ReturnVersion
 from returns.selectors import (
     DASHBOARD_PAGE_SIZE,
     dashboard_councils,
     dashboard_page,
     dashboard_windows,
-    history_for,
+    opening_words,
     window_for_period,
 )
 from returns.services import window_storable
@@ -50,10 +59,10 @@ from returns.submission import (
     return_save,
 )
 from returns.validation import Dataset, ItemSpec
+from returns.version_labels import figure_text
 from returns.warnings import FigureWarning, active_rules, warnings_for
 
 PORTAL_ROLES = (Role.PROVIDER, Role.SUPPORT)
-YES_NO_LABELS = {"yes": "Yes", "no": "No"}
 
 
 _UNREAD: Any = object()
@@ -106,6 +115,41 @@ class Obligation:
         return reverse(name, args=[self.window.period_key, self.location.cqc_id, self.care_type])
 
 
+class NotOpenYet(Exception):
+    """This month's collection, asked for before it opens (an emailed link followed early, or
+    the window's dates moved later): a page that says when, never a 404."""
+
+    def __init__(self, window: CollectionWindow):
+        super().__init__(window.period_key)
+        self.window = window
+
+
+def not_open_page(
+    request: HttpRequest, window: CollectionWindow, *, signed_in: bool = True
+) -> HttpResponse:
+    """Says when ``window`` opens. 200 to look; 409 to a POST, which saved nothing."""
+    return render(
+        request,
+        "returns/not_open.html",
+        {"window": window, "opens": opening_words(window), "signed_in": signed_in},
+        status=200 if request.method in ("GET", "HEAD") else 409,
+    )
+
+
+ReturnView = Callable[..., HttpResponse]
+
+
+def _explains_not_open(view: ReturnView) -> ReturnView:
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotOpenYet as exc:
+            return not_open_page(request, exc.window)
+
+    return wrapped
+
+
 def _obligation(
     request: HttpRequest, period: str, cqc_id: str, care_type: str, *, now: datetime.datetime
 ) -> Obligation:
@@ -121,7 +165,9 @@ def _obligation(
     # stores a window. The save stores it (this month or later) or refuses (an earlier month).
     window = window_for_period(month)
     if window.opens_at > now:
-        raise Http404("That collection has not opened.")
+        if month == Period.of(clock.local_date(now)):
+            raise NotOpenYet(window)
+        raise Http404("That collection has not opened.")  # a later month: nothing to say yet
     if window.pk is None and not window_storable(month, now=now):
         raise Http404("This service did not run that month's collection.")
     return Obligation(location=location, care_type=care_type, window=window, now=now)
@@ -212,6 +258,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*PORTAL_ROLES)
+@_explains_not_open
 def return_form(request: HttpRequest, period: str, cqc_id: str, care_type: str) -> HttpResponse:
     obligation = _obligation(request, period, cqc_id, care_type, now=clock.now())
     dataset = dataset_for(obligation.window.period_obj, care_type)
@@ -239,24 +286,28 @@ def return_form(request: HttpRequest, period: str, cqc_id: str, care_type: str) 
             based_on = obligation.version_count
         form = ReturnForm(dataset, initial={**initial, "based_on": based_on})
     return render(
-        request, "returns/return_form.html", _context(obligation, form=form, dataset=dataset)
+        request,
+        "returns/return_form.html",
+        _context(obligation, form=form, dataset=dataset),
+        # A form sent back with its errors, as every other form: the request could not be used.
+        status=400 if form.errors else 200,
     )
 
 
 def _answer_rows(
     dataset: Dataset, answers: dict[str, Any]
 ) -> list[tuple[str, list[tuple[ItemSpec, str]]]]:
+    # A follow-up not asked for the answer given (the visiting reason when visiting is
+    # possible) is left out, not shown as "Not answered".
+    conditions = conditional_items(dataset)
     rows = []
     for name, items in dataset.sections():
         shown: list[tuple[ItemSpec, str]] = []
         for item in items:
-            value = answers.get(item.code)
-            shown.append(
-                (
-                    item,
-                    "Not answered" if value in (None, "") else YES_NO_LABELS.get(value, str(value)),
-                )
-            )
+            condition = conditions.get(item.code)
+            if condition is not None and answers.get(condition[0]) != condition[1]:
+                continue
+            shown.append((item, figure_text(item.code, item.kind, answers.get(item.code))))
         rows.append((name, shown))
     return rows
 
@@ -275,6 +326,7 @@ def _checked_rows(
 
 
 @role_required(*PORTAL_ROLES)
+@_explains_not_open
 def check_answers(request: HttpRequest, period: str, cqc_id: str, care_type: str) -> HttpResponse:
     obligation = _obligation(request, period, cqc_id, care_type, now=clock.now())
     draft = request.session.get(obligation.session_key)
@@ -288,7 +340,8 @@ def check_answers(request: HttpRequest, period: str, cqc_id: str, care_type: str
     dataset = dataset_for(obligation.window.period_obj, care_type)
     on_behalf = _submitter(request)[1] == ReturnSource.ASSISTED
     error = ""
-    if request.method == "POST":
+    form = OnBehalfForm(request.POST if request.method == "POST" else None, on_behalf=on_behalf)
+    if request.method == "POST" and form.is_valid():
         try:
             version = _save(
                 request,
@@ -342,13 +395,15 @@ def check_answers(request: HttpRequest, period: str, cqc_id: str, care_type: str
             sections=_checked_rows(dataset, draft["answers"], warnings),
             warnings=warnings,
             on_behalf=on_behalf,
+            form=form,
             error=error,
         ),
-        status=400 if error else 200,
+        status=400 if (error or form.errors) else 200,
     )
 
 
 @role_required(*PORTAL_ROLES)
+@_explains_not_open
 def use_my_figures(request: HttpRequest, period: str, cqc_id: str, care_type: str) -> HttpResponse:
     """After a conflict: the person has seen both and chooses to save theirs on top."""
     if request.method != "POST":
@@ -363,32 +418,30 @@ def use_my_figures(request: HttpRequest, period: str, cqc_id: str, care_type: st
 
 
 @role_required(*PORTAL_ROLES)
+@_explains_not_open
 def unchanged(request: HttpRequest, period: str, cqc_id: str, care_type: str) -> HttpResponse:
     obligation = _obligation(request, period, cqc_id, care_type, now=clock.now())
     dataset = dataset_for(obligation.window.period_obj, care_type)
     previous = previous_figures(obligation.location, care_type)
     on_behalf = _submitter(request)[1] == ReturnSource.ASSISTED
     error = ""
-    if request.method == "POST":
-        form = ConfirmForm(request.POST)
-        if form.is_valid():
-            try:
-                version = _save(
-                    request,
-                    obligation,
-                    ReturnKind.UNCHANGED,
-                    based_on=form.cleaned_data["based_on"],
-                )
-            except StaleReturn:
-                error = "Someone else saved this return while you were looking at it. Check the figures below again."
-                obligation = _obligation(request, period, cqc_id, care_type, now=obligation.now)
-                previous = previous_figures(obligation.location, care_type)
-            except (ReturnInvalid, ReturnNotAllowed) as exc:
-                error = str(exc)
-            else:
-                return redirect("returns:saved", reference=version.reference)
+    form = ConfirmForm(request.POST if request.method == "POST" else None, on_behalf=on_behalf)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = _save(
+                request,
+                obligation,
+                ReturnKind.UNCHANGED,
+                based_on=form.cleaned_data["based_on"],
+            )
+        except StaleReturn:
+            error = "Someone else saved this return while you were looking at it. Check the figures below again."
+            obligation = _obligation(request, period, cqc_id, care_type, now=obligation.now)
+            previous = previous_figures(obligation.location, care_type)
+        except (ReturnInvalid, ReturnNotAllowed) as exc:
+            error = str(exc)
         else:
-            error = "Something went wrong with the form. Try again."
+            return redirect("returns:saved", reference=version.reference)
     return render(
         request,
         "returns/unchanged.html",
@@ -397,19 +450,21 @@ def unchanged(request: HttpRequest, period: str, cqc_id: str, care_type: str) ->
             previous=previous,
             sections=_answer_rows(dataset, previous.answers) if previous else [],
             on_behalf=on_behalf,
+            form=form,
             error=error,
         ),
-        status=400 if error else 200,
+        status=400 if (error or form.errors) else 200,
     )
 
 
 @role_required(*PORTAL_ROLES)
+@_explains_not_open
 def nil_return(request: HttpRequest, period: str, cqc_id: str, care_type: str) -> HttpResponse:
     obligation = _obligation(request, period, cqc_id, care_type, now=clock.now())
     on_behalf = _submitter(request)[1] == ReturnSource.ASSISTED
     error = ""
     if request.method == "POST":
-        form = NilReturnForm(request.POST)
+        form = NilReturnForm(request.POST, on_behalf=on_behalf)
         if form.is_valid():
             try:
                 version = _save(
@@ -423,13 +478,15 @@ def nil_return(request: HttpRequest, period: str, cqc_id: str, care_type: str) -
             except StaleReturn:
                 error = "Someone else saved this return while you were filling this in. Check it and try again."
                 obligation = _obligation(request, period, cqc_id, care_type, now=obligation.now)
-                form = NilReturnForm(initial={"based_on": obligation.version_count})
+                form = NilReturnForm(
+                    initial={"based_on": obligation.version_count}, on_behalf=on_behalf
+                )
             except (ReturnInvalid, ReturnNotAllowed) as exc:
                 error = str(exc)
             else:
                 return redirect("returns:saved", reference=version.reference)
     else:
-        form = NilReturnForm(initial={"based_on": obligation.version_count})
+        form = NilReturnForm(initial={"based_on": obligation.version_count}, on_behalf=on_behalf)
     return render(
         request,
         "returns/nil_return.html",
@@ -449,12 +506,16 @@ def saved(request: HttpRequest, reference: str) -> HttpResponse:
     )
     if version is None:
         raise Http404("No return with that reference that you can see.")
-    return render(request, "returns/saved.html", {"version": version, "head": version.return_head})
-
-
-@role_required(Role.PROVIDER, Role.SUPPORT, Role.CASEWORKER, Role.ANALYST)
-def history(request: HttpRequest, cqc_id: str) -> HttpResponse:
-    location = get_location_for(request.user, cqc_id)
     return render(
-        request, "returns/history.html", {"location": location, "versions": history_for(location)}
+        request,
+        "returns/saved.html",
+        {
+            "version": version,
+            "head": version.return_head,
+            "saved_time": govuk_time(version.submitted_at),
+            "saved_date": govuk_date(version.submitted_at),
+        },
     )
+
+
+# The history and each version's page: returns/history_views.py.

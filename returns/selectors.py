@@ -25,6 +25,7 @@ from django.db.models import (
     When,
 )
 
+from capacity_tracker.lib.govuk_dates import govuk_date, govuk_time
 from providers.models import CareType, LocalAuthority, Location, RegistrationStatus
 from returns import window_cache
 from returns.deadlines import LONDON, Period, window_dates
@@ -159,12 +160,18 @@ class Status:
     LATE = "late"
     MISSED = "missed"
     NOT_REQUIRED = "not_required"
+    # The dashboard's finer statuses (``dashboard_status``): what the newest save did. The
+    # API's statuses (``obligation_status``) stay the six above.
+    UPDATED_LATE = "updated_late"
+    NIL_LATE = "nil_late"
 
     LABELS = {
         NOT_STARTED: ("Not started", "govuk-tag--grey"),
         UPDATED: ("Updated", "govuk-tag--green"),
-        NIL: ("Nil return", "govuk-tag--turquoise"),
-        LATE: ("Updated late", "govuk-tag--orange"),
+        NIL: ("Nil return sent", "govuk-tag--turquoise"),
+        LATE: ("Sent late", "govuk-tag--orange"),
+        UPDATED_LATE: ("Updated late", "govuk-tag--yellow"),
+        NIL_LATE: ("Nil return sent late", "govuk-tag--orange"),
         MISSED: ("Missed", "govuk-tag--red"),
         NOT_REQUIRED: ("Not required", "govuk-tag--grey"),
     }
@@ -173,6 +180,7 @@ class Status:
 def obligation_status(
     head: Return | None, owed: bool, window: CollectionWindow, now: datetime.datetime
 ) -> str:
+    """The API's status: whether the month's return counts, and how (six values)."""
     if head is not None and head.counted is not None:
         return Status.NIL if head.counted.kind == ReturnKind.NIL else Status.UPDATED
     if not owed:
@@ -180,6 +188,27 @@ def obligation_status(
     if head is not None and head.latest is not None:
         return Status.LATE
     return Status.MISSED if now >= window.closes_at else Status.NOT_STARTED
+
+
+def dashboard_status(
+    head: Return | None, owed: bool, window: CollectionWindow, now: datetime.datetime
+) -> str:
+    """``obligation_status`` told by the newest save, for people: a return that counted and was
+    then changed after the window closed is "Updated late", a nil return saved after the close
+    "Nil return sent late", not the "Updated" of the save that counted. ``head`` needs its
+    ``latest`` and ``counted`` loaded."""
+    status = obligation_status(head, owed, window, now)
+    latest = head.latest if head is not None else None
+    if (
+        latest is None
+        or latest.in_window
+        or status not in (Status.UPDATED, Status.NIL, Status.LATE)
+    ):
+        return status
+    # The newest save came after the window closed (a save inside it would be the counted one).
+    if latest.kind == ReturnKind.NIL:
+        return Status.NIL_LATE
+    return Status.LATE if status == Status.LATE else Status.UPDATED_LATE
 
 
 @dataclass(frozen=True)
@@ -237,12 +266,12 @@ def _rows_for(
     for location_pk, care_type in keys:
         location = by_pk[location_pk]
         head = heads.get((location.pk, care_type, window.pk))
-        status = obligation_status(head, owes(location, window), window, now)
+        status = dashboard_status(head, owes(location, window), window, now)
         last = None
         if previous is not None:
             before = heads.get((location.pk, care_type, previous.pk))
             owed_before = owes(location, previous, status=location.status_before)
-            last = obligation_status(before, owed_before, previous, now)
+            last = dashboard_status(before, owed_before, previous, now)
         rows.append(
             DashboardRow(
                 location=location,
@@ -298,7 +327,7 @@ class DashboardPage:
 
 
 def status_expression(care_type: str, window: CollectionWindow, now: datetime.datetime) -> Case:
-    """``obligation_status`` as SQL, for a Location queryset annotated ``status_then`` for
+    """``dashboard_status`` as SQL, for a Location queryset annotated ``status_then`` for
     ``window``'s opening day (``with_status_on``): the same rule, in the same order, so the
     dashboard can filter, count and page by status without building a row per location."""
     owed = Q(status_then=RegistrationStatus.ACTIVE, added_to_service_on__lte=opening_day(window))
@@ -311,10 +340,16 @@ def status_expression(care_type: str, window: CollectionWindow, now: datetime.da
             output_field=CharField(),
         )
     heads = Return.objects.filter(location=OuterRef("pk"), care_type=care_type, window=window)
+    counted = heads.filter(counted__isnull=False)
+    # The newest save came after the window closed (see ``dashboard_status``).
+    late_nil = Q(latest__in_window=False, latest__kind=ReturnKind.NIL)
     return Case(
+        When(Exists(counted.filter(late_nil)), then=Value(Status.NIL_LATE)),
+        When(Exists(counted.filter(latest__in_window=False)), then=Value(Status.UPDATED_LATE)),
         When(Exists(heads.filter(counted__kind=ReturnKind.NIL)), then=Value(Status.NIL)),
-        When(Exists(heads.filter(counted__isnull=False)), then=Value(Status.UPDATED)),
+        When(Exists(counted), then=Value(Status.UPDATED)),
         When(~owed, then=Value(Status.NOT_REQUIRED)),
+        When(Exists(heads.filter(late_nil)), then=Value(Status.NIL_LATE)),
         When(Exists(heads.filter(latest__isnull=False)), then=Value(Status.LATE)),
         default=Value(unsent),
         output_field=CharField(),
@@ -352,7 +387,7 @@ def _whole_small_group(
     locations with their statuses on both opening days, then their return heads), or None for
     a bigger group. Most groups are this small: the SQL counting and paging of
     ``dashboard_page`` (several subqueries per care type, compiled afresh on every request)
-    would cost them far more than building every row, by the same rule (``obligation_status``)."""
+    would cost them far more than building every row, by the same rule (``dashboard_status``)."""
     window, previous = windows.window, windows.previous
     found = list(
         with_status_on(locations, opening_day(window))
@@ -391,7 +426,7 @@ def dashboard_page(
     whatever the size of the group: the counts (the group's rows, its rows not started, the
     rows matching), the page's rows with their locations, and their return heads. Only the
     page's rows (at most ``DASHBOARD_PAGE_SIZE``) are built: filtering, counting and paging
-    happen in SQL, by ``status_expression``; the statuses shown come from ``obligation_status``,
+    happen in SQL, by ``status_expression``; the statuses shown come from ``dashboard_status``,
     the same rule.
 
     ``page`` out of range is brought into it (the last page, or the first).
@@ -450,9 +485,12 @@ def dashboard_page(
     )
 
 
-def history_for(location: Location) -> list[ReturnVersion]:
-    return list(
-        ReturnVersion.objects.filter(return_head__location=location)
-        .select_related("return_head__window", "submitted_by", "via_supplier")
-        .order_by("-return_head__window__period", "return_head__care_type", "-number")
-    )
+# --- Dates and times in GOV.UK style ---------------------------------------------------------
+
+
+def opening_words(window: CollectionWindow) -> str:
+    """When a window opens, as a sentence ends: "on Tuesday 8 December 2026", or "at 9am on
+    Tuesday 8 December 2026" when it does not open at the start of the day."""
+    local = window.opens_at.astimezone(LONDON)
+    day = f"on {govuk_date(local)}"
+    return day if (local.hour, local.minute) == (0, 0) else f"at {govuk_time(local)} {day}"

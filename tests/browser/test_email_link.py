@@ -107,7 +107,7 @@ def test_the_emailed_link_makes_a_nil_return_for_every_care_type_once(
     page = browser_page
     response = page.goto(emailed.link_path)
     assert response is not None and response.status == 200
-    expect(page).to_have_title(re.compile(r"^Confirm your return for Harbour View – "))
+    expect(page).to_have_title(re.compile(r"^Your return for December 2026 – "))
     expect(page.get_by_role("heading", level=1)).to_have_text("Your return for December 2026")
     expect(page.get_by_text(f"Harbour View ({emailed.location.cqc_id})")).to_be_visible()
     expect(
@@ -122,7 +122,8 @@ def test_the_emailed_link_makes_a_nil_return_for_every_care_type_once(
         )
     ).to_be_visible()
     choice = page.get_by_role("group", name="What do you want to do?")
-    expect(choice.get_by_role("radio")).to_have_count(2)
+    # Two choices; the nil return's reasons sit in the block under the second.
+    expect(choice.locator('input[name="choice"]')).to_have_count(2)
     expect(
         choice.get_by_label("Nothing has changed since our last return", exact=True)
     ).not_to_be_checked()
@@ -131,15 +132,28 @@ def test_the_emailed_link_makes_a_nil_return_for_every_care_type_once(
     assert not december_versions().exists()
     assert not UsedEmailToken.objects.exists()
 
+    # The reason is asked under "Make a nil return" (in its conditional block), unmarked.
+    reasons = page.locator("#id_choice-conditional").get_by_role(
+        "group", name="Why are you making a nil return?", exact=True
+    )
+    expect(reasons).to_be_hidden()  # until "Make a nil return" is chosen
+    expect(page.get_by_text("(optional)")).to_have_count(0)
     choice.get_by_label("Make a nil return", exact=True).check()
-    page.get_by_role(
-        "group", name=re.compile(r"^If you are making a nil return, why\?")
-    ).get_by_label("There are no staff", exact=True).check()
+    expect(reasons).to_be_visible()
+    page.get_by_role("button", name="Save and send").click()
+    expect(page).to_have_title(re.compile(r"^Error: Your return for December 2026 – "))
+    link = page.locator(".govuk-error-summary").get_by_role(
+        "link", name="Select why you are making a nil return"
+    )
+    expect(link).to_have_attribute("href", "#id_nil_reason")
+    expect(reasons).to_be_visible()
+    assert_accessible(page)
+    reasons.get_by_label("There are no staff", exact=True).check()
     page.get_by_role("button", name="Save and send").click()
 
-    expect(page).to_have_title(re.compile(r"^Return saved – "))
+    expect(page).to_have_title(re.compile(r"^Nil return sent – "))
     panel = page.locator(".govuk-panel--confirmation")
-    expect(panel.get_by_role("heading", level=1)).to_have_text("Nil return saved")
+    expect(panel.get_by_role("heading", level=1)).to_have_text("Nil return sent")
     versions = list(december_versions().order_by("return_head__care_type"))
     assert [(v.return_head.care_type, v.kind, v.source, v.nil_reason) for v in versions] == [
         ("care_home", "nil", "email_link", "no_staff"),
@@ -208,3 +222,32 @@ def test_a_tampered_or_expired_link_explains_what_to_do(
     page.get_by_role("link", name="Sign in to the service").click()
     expect(page).to_have_url(re.compile(r"^https?://[^/]+/sign-in/$"))
     assert not december_versions().exists()
+
+
+def test_the_emailed_link_before_the_window_opens_says_when_and_offers_no_button(
+    browser_page: Page, emailed: Emailed, clock, assert_accessible
+):
+    """Issue 17: support staff moved the window's opening later after the email went. The
+    link said the window had closed, then refused with "has not opened yet"."""
+    window = emailed.window
+    window.opens_at = datetime.datetime(2026, 12, 9, 9, 0, tzinfo=LONDON)
+    window.overridden, window.override_reason = True, "A national outage"
+    window.save()
+    clock.return_value = datetime.datetime(2026, 12, 8, 12, 0, tzinfo=LONDON)
+    page = browser_page
+    response = page.goto(emailed.link_path)
+    assert response is not None and response.status == 200
+    heading = "The collection for December 2026 has not opened yet"
+    expect(page).to_have_title(re.compile(rf"^{heading} – "))
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    expect(
+        page.get_by_text(
+            "It opens at 9am on Wednesday 9 December 2026. You can send your return from then "
+            "until the end of Monday 14 December 2026."
+        )
+    ).to_be_visible()
+    main = page.locator("main")
+    expect(main.get_by_text("closed", exact=False)).to_have_count(0)
+    expect(main.get_by_role("button")).to_have_count(0)
+    assert_accessible(page)
+    assert not december_versions().exists() and not UsedEmailToken.objects.exists()

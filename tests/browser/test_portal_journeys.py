@@ -88,7 +88,7 @@ def homes(db) -> Homes:
 def sign_in(page: Page, email: str, password: str = TEST_PASSWORD) -> None:
     """Sign in through the real sign-in page, as a person would."""
     page.goto("/sign-in/")
-    page.get_by_label("Email address or username").fill(email)
+    page.get_by_label(re.compile(r"^Email address")).fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("load")
@@ -148,22 +148,22 @@ def fill_in_care_home_return(page: Page, answers: dict[str, str]) -> None:
         value = answers[code]
         if code == "visiting_possible":
             page.get_by_role(
-                "group", name="Can the home accommodate residents receiving visitors? (required)"
+                "group", name="Can the home accommodate residents receiving visitors?"
             ).get_by_label("Yes" if value == "yes" else "No", exact=True).check()
-        else:
+        elif page.locator(f"#id_{code}").is_visible():  # not a follow-up hidden in its reveal
             page.locator(f"#id_{code}").fill(value)
 
 
 def expect_over_capacity_error(page: Page) -> Locator:
     """The error summary and the field's own message for occupied beds > capacity."""
-    expect(page).to_have_title(re.compile(r"^Error: Care home return for Alder House – "))
+    expect(page).to_have_title(re.compile(r"^Error: Care home return for December 2026 – "))
     summary = page.locator(".govuk-error-summary")
     expect(summary.get_by_role("heading", name="There is a problem")).to_be_visible()
     error_link = summary.get_by_role("link")
     expect(error_link).to_have_count(1)
     expect(error_link).to_have_text(OVER_CAPACITY)
     expect(error_link).to_have_attribute("href", "#id_beds_occupied")
-    field = page.get_by_label("Beds occupied or used (required)", exact=True)
+    field = page.get_by_label("Beds occupied or used", exact=True)
     expect(field).to_have_value("41")
     expect(field).to_have_class(re.compile(r"\bgovuk-input--error\b"))
     expect(page.locator("#id_beds_occupied-error")).to_have_text(f"Error: {OVER_CAPACITY}")
@@ -171,7 +171,7 @@ def expect_over_capacity_error(page: Page) -> Locator:
         "aria-describedby", "id_beds_occupied-hint id_beds_occupied-error"
     )
     # What was typed in the other fields is kept.
-    expect(page.get_by_label("Maximum bed capacity (required)", exact=True)).to_have_value("40")
+    expect(page.get_by_label("Maximum bed capacity", exact=True)).to_have_value("40")
     return summary
 
 
@@ -201,7 +201,7 @@ def test_a_full_return_nothing_changed_and_a_nil_return_for_three_homes(
         "link", name="Fill in care home return for Alder House"
     ).click()
     expect(page).to_have_url(path_is(obligation_path(alder)))
-    expect(page).to_have_title(re.compile(r"^Care home return for Alder House – "))
+    expect(page).to_have_title(re.compile(r"^Care home return for December 2026 – "))
     expect(page.get_by_role("heading", level=1)).to_have_text("Care home return for December 2026")
     expect(page.get_by_text(f"Alder House ({alder.cqc_id})")).to_be_visible()
     expect(
@@ -209,7 +209,7 @@ def test_a_full_return_nothing_changed_and_a_nil_return_for_three_homes(
             "The collection for December 2026 is open until the end of Monday 14 December 2026."
         )
     ).to_be_visible()
-    expect(page.get_by_label("Beds occupied or used (required)", exact=True)).to_have_value("")
+    expect(page.get_by_label("Beds occupied or used", exact=True)).to_have_value("")
     assert_accessible(page)
 
     fill_in_care_home_return(page, {**GOOD_CARE_HOME, "beds_occupied": "41"})
@@ -222,20 +222,22 @@ def test_a_full_return_nothing_changed_and_a_nil_return_for_three_homes(
     assert not ReturnVersion.objects.filter(return_head__location=alder).exists()
 
     summary.get_by_role("link").click()
-    occupied = page.get_by_label("Beds occupied or used (required)", exact=True)
+    occupied = page.get_by_label("Beds occupied or used", exact=True)
     expect(occupied).to_be_focused()
     occupied.fill("35")
     page.get_by_role("button", name="Continue").click()
 
     expect(page).to_have_url(path_is(obligation_path(alder, "check/")))
-    expect(page).to_have_title(re.compile(r"^Check your answers – "))
+    expect(page).to_have_title(re.compile(r"^Check your answers before sending – "))
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers before sending")
-    expect(answer(page, "Maximum bed capacity")).to_have_text("40")
-    expect(answer(page, "Beds occupied or used")).to_have_text("35")
+    expect(answer(page, "Maximum bed capacity")).to_have_text("40 beds")
+    expect(answer(page, "Beds occupied or used")).to_have_text("35 beds")
     expect(answer(page, "Can the home accommodate residents receiving visitors?")).to_have_text(
         "Yes"
     )
-    expect(answer(page, "Why can the home not accommodate visitors?")).to_have_text("Not answered")
+    # Not asked when visiting is possible, so not listed (issue 17: no "Not answered" row).
+    expect(page.get_by_text("Why can the home not accommodate visitors?")).to_have_count(0)
+    expect(page.get_by_text("Not answered")).to_have_count(0)
     assert_accessible(page)
     assert not ReturnVersion.objects.filter(return_head__location=alder).exists()
 
@@ -243,11 +245,11 @@ def test_a_full_return_nothing_changed_and_a_nil_return_for_three_homes(
     page.get_by_role("link", name="Change beds occupied or used", exact=True).click()
     expect(page).to_have_url(path_is(obligation_path(alder), "#id_beds_occupied"))
     expect(occupied).to_have_value("35")  # the answers given so far are kept
-    expect(page.get_by_label("Maximum bed capacity (required)", exact=True)).to_have_value("40")
+    expect(page.get_by_label("Maximum bed capacity", exact=True)).to_have_value("40")
     occupied.fill("34")
     page.get_by_role("button", name="Continue").click()
     expect(page).to_have_url(on_path(obligation_path(alder, "check/")))
-    expect(answer(page, "Beds occupied or used")).to_have_text("34")
+    expect(answer(page, "Beds occupied or used")).to_have_text("34 beds")
 
     page.get_by_role("button", name="Accept and send").click()
     panel = page.locator(".govuk-panel--confirmation")
@@ -258,8 +260,8 @@ def test_a_full_return_nothing_changed_and_a_nil_return_for_three_homes(
     assert re.fullmatch(r"2612-[A-Z0-9]{6}", version.reference)
     expect(
         page.get_by_text(
-            "Alder House: care home return for December 2026, saved at 21:00 on "
-            "10 December 2026 by Ana Lopez."
+            "Alder House: care home return for December 2026, saved at 9pm on "
+            "Thursday 10 December 2026 by Ana Lopez."
         )
     ).to_be_visible()
     expect(page.get_by_text("This counts as your December 2026 return.")).to_be_visible()
@@ -277,11 +279,12 @@ def test_a_full_return_nothing_changed_and_a_nil_return_for_three_homes(
     ).click()
     expect(page).to_have_url(path_is(obligation_path(beech, "unchanged/")))
     expect(page.get_by_role("heading", level=1)).to_have_text("Confirm nothing has changed")
-    sent_on = f"{homes.november_sent_on.day} November 2026"
+    sent = homes.november_sent_on
+    sent_on = f"{sent:%A} {sent.day} November 2026"
     expect(
         page.get_by_text(f"These are the figures sent on {sent_on} by Ana Lopez for November 2026.")
     ).to_be_visible()
-    expect(answer(page, "Beds occupied or used")).to_have_text("35")
+    expect(answer(page, "Beds occupied or used")).to_have_text("35 beds")
     assert_accessible(page)
 
     page.get_by_role("button", name="Confirm nothing has changed").click()
@@ -331,7 +334,7 @@ def test_a_full_return_nothing_changed_and_a_nil_return_for_three_homes(
     expect(page).to_have_url(path_is("/returns/"))
     expect(status_this_month(page, alder)).to_have_text("Updated")
     expect(status_this_month(page, beech)).to_have_text("Updated")
-    expect(status_this_month(page, cedar)).to_have_text("Nil return")
+    expect(status_this_month(page, cedar)).to_have_text("Nil return sent")
     expect(page.get_by_text("5 days left, including today.", exact=True)).to_be_visible()
     # "Fill in" has become "Update" where a return was saved.
     expect(
@@ -348,16 +351,7 @@ def test_a_full_return_nothing_changed_and_a_nil_return_for_three_homes(
     expect(page.get_by_role("heading", level=1)).to_have_text("Returns for Alder House")
     rows = page.get_by_role("table").get_by_role("row")
     expect(rows).to_have_count(2)  # the header row and the one version
-    expect(rows.nth(1).get_by_role("cell")).to_have_text(
-        [
-            "December 2026",
-            "Care home",
-            f"1 ({version.reference})",
-            "Full return",
-            "Ana Lopez, portal",
-            "10 Dec 2026 21:00",
-        ]
-    )
+    expect(rows.nth(1)).to_contain_text(version.reference)
     assert_accessible(page)
 
     heads = {head.location_id: head for head in Return.objects.filter(window__period__month=12)}
@@ -389,11 +383,11 @@ def test_the_first_step_works_without_javascript(
     # Without the script the summary's link is an ordinary link to the field.
     summary.get_by_role("link").click()
     expect(page).to_have_url(path_is(obligation_path(alder), "#id_beds_occupied"))
-    page.get_by_label("Beds occupied or used (required)", exact=True).fill("35")
+    page.get_by_label("Beds occupied or used", exact=True).fill("35")
     page.get_by_role("button", name="Continue").click()
     expect(page).to_have_url(on_path(obligation_path(alder, "check/")))
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers before sending")
-    expect(answer(page, "Beds occupied or used")).to_have_text("35")
+    expect(answer(page, "Beds occupied or used")).to_have_text("35 beds")
     assert_accessible(page)
 
 
@@ -445,6 +439,112 @@ def test_a_return_saved_after_the_window_is_kept_but_late(
 
     page.get_by_role("link", name="Back to your returns").click()
     expect(page).to_have_url(path_is("/returns/"))
-    expect(status_this_month(page, alder)).to_have_text("Updated late")
+    expect(status_this_month(page, alder)).to_have_text("Sent late")
     expect(status_this_month(page, homes.beech)).to_have_text("Missed")
     assert_accessible(page)
+
+
+# --- Issue 17: follow-up questions revealed, and the page before the window opens -------------
+
+VISITING = "Can the home accommodate residents receiving visitors?"
+VISITING_REASON = "Why can the home not accommodate visitors?"
+
+
+def test_the_visiting_reason_is_revealed_under_no_and_checked_for_it(
+    browser_page: Page, homes: Homes, clock, assert_accessible
+):
+    page = browser_page
+    alder = homes.alder
+    sign_in(page, homes.user.email)
+    page.goto(page.url.split("/returns/")[0] + obligation_path(alder))
+    reason = page.get_by_label(VISITING_REASON, exact=True)
+    visiting = page.get_by_role("group", name=VISITING)
+    # Asked only for "No": revealed in the conditional block directly under it, hidden again
+    # for "Yes", not marked optional, and no aria-expanded on the radio (ARIA forbids it).
+    expect(reason).to_be_hidden()
+    visiting.get_by_label("No", exact=True).check()
+    expect(
+        page.locator("#id_visiting_possible-conditional").get_by_label(VISITING_REASON)
+    ).to_be_visible()
+    assert_accessible(page)
+    visiting.get_by_label("Yes", exact=True).check()
+    expect(reason).to_be_hidden()
+    expect(page.locator("input[aria-expanded]")).to_have_count(0)
+    expect(page.get_by_text("(required)")).to_have_count(0)
+    expect(page.get_by_text("(optional)")).to_have_count(0)
+    expect(page.locator("#id_beds_occupied + .govuk-input__suffix")).to_have_text("beds")
+
+    assert_accessible(page)
+    fill_in_care_home_return(page, {**GOOD_CARE_HOME, "visiting_possible": "no"})
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page).to_have_title(re.compile(r"^Error: Care home return for December 2026 – "))
+    summary = page.locator(".govuk-error-summary")
+    link = summary.get_by_role("link", name="Enter why the home cannot accommodate visitors")
+    expect(link).to_have_attribute("href", "#id_visiting_reason")
+    link.click()
+    expect(reason).to_be_focused()
+    reason.fill("An outbreak: visits paused")
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page).to_have_title(re.compile(r"^Check your answers before sending – "))
+    expect(answer(page, VISITING)).to_have_text("No")
+    expect(answer(page, VISITING_REASON)).to_have_text("An outbreak: visits paused")
+    assert_accessible(page)
+
+
+def test_without_javascript_the_follow_up_questions_are_simply_shown(
+    no_js_page: Page, homes: Homes, clock, assert_accessible
+):
+    page = no_js_page
+    sign_in(page, homes.user.email)
+    base = page.url.split("/returns/")[0]
+    page.goto(base + obligation_path(homes.alder))
+    expect(page.get_by_label(VISITING_REASON, exact=True)).to_be_visible()
+    assert_accessible(page)
+    page.goto(base + obligation_path(homes.cedar, "nil/"))
+    expect(page.get_by_label("What is the reason?", exact=True)).to_be_visible()
+
+
+def test_the_nil_returns_details_are_revealed_under_another_reason(
+    browser_page: Page, homes: Homes, clock, assert_accessible
+):
+    page = browser_page
+    cedar = homes.cedar
+    sign_in(page, homes.user.email)
+    page.goto(page.url.split("/returns/")[0] + obligation_path(cedar, "nil/"))
+    details = page.locator("#id_nil_reason-conditional").get_by_label("What is the reason?")
+    expect(details).to_be_hidden()
+    page.get_by_label("Another reason", exact=True).check()
+    expect(details).to_be_visible()  # under "Another reason", the answer that needs it
+    page.get_by_role("button", name="Send nil return").click()
+    expect(page).to_have_title(re.compile(r"^Error: Make a nil return – "))
+    link = page.locator(".govuk-error-summary").get_by_role(
+        "link", name="Enter the reason for the nil return"
+    )
+    expect(link).to_have_attribute("href", "#id_nil_reason_detail")
+    assert_accessible(page)
+    details.fill("Closed for building work")
+    page.get_by_role("button", name="Send nil return").click()
+    expect(page).to_have_title(re.compile(r"^Nil return sent – "))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Nil return sent")
+    nil = ReturnVersion.objects.get(return_head__location=cedar)
+    assert (nil.nil_reason, nil.nil_reason_detail) == ("other", "Closed for building work")
+
+
+def test_before_the_window_opens_the_return_says_when_it_opens(
+    browser_page: Page, homes: Homes, clock, assert_accessible
+):
+    clock.return_value = datetime.datetime(2026, 12, 3, 10, 0, tzinfo=LONDON)
+    page = browser_page
+    sign_in(page, homes.user.email)
+    response = page.goto(page.url.split("/returns/")[0] + obligation_path(homes.alder))
+    assert response is not None and response.status == 200  # the emailed link: never a 404
+    heading = "The collection for December 2026 has not opened yet"
+    expect(page).to_have_title(re.compile(rf"^{heading} – "))
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    expect(page.get_by_text("It opens on Tuesday 8 December 2026.")).to_be_visible()
+    expect(page.locator("main form")).to_have_count(0)
+    assert_accessible(page)
+    page.get_by_role("link", name="Back to your returns").click()
+    expect(page).to_have_url(path_is("/returns/"))

@@ -131,14 +131,14 @@ EXPECTED = {
             ("hint", "Whole beds"),
             ("prefix", "£"),
             ("suffix", "per week"),
-            ("mandatory_marker", True),
+            ("required_here", True),
             ("page_heading", True),
             ("label_class", "govuk-label--l"),
         ),
     ): (
         '<div class="govuk-form-group govuk-form-group--error">'
         '<h1 class="govuk-label-wrapper">'
-        '<label class="govuk-label govuk-label--l" for="id_beds"> Beds (required) </label></h1>'
+        '<label class="govuk-label govuk-label--l" for="id_beds"> Beds </label></h1>'
         '<div id="id_beds-hint" class="govuk-hint">Whole beds</div>'
         '<p id="id_beds-error" class="govuk-error-message">'
         '<span class="govuk-visually-hidden">Error:</span> Enter a whole number. </p>'

@@ -119,7 +119,7 @@ def test_a_real_link_with_any_form_saves_valid_returns_or_nothing(token, post):
         assert response.status_code in (200, 400), response.status_code
         page = response.content.decode()
         if response.status_code == 200:  # the done page: a return for each care type owed
-            assert "Nil return saved" in page or "Figures confirmed" in page
+            assert "Nil return sent" in page or "Figures confirmed" in page
             saved = ReturnVersion.objects.filter(pk__gt=since)
             assert {version.kind for version in saved} == {post["choice"]}
             assert_saved_versions_valid(dataset_of, since)

@@ -72,7 +72,14 @@ def december() -> CollectionWindow:
     return CollectionWindow.objects.get(period=datetime.date(2026, 12, 1))
 
 
-def save(user, location, kind: str, now: datetime.datetime, care_type: str = "care_home"):
+def save(
+    user,
+    location,
+    kind: str,
+    now: datetime.datetime,
+    care_type: str = "care_home",
+    based_on: int | None = None,
+):
     fields = {"answers": GOOD_CARE_HOME} if kind == "full" else {"nil_reason": "no_staff"}
     return return_save(
         submitter=Submitter.of(user),
@@ -82,6 +89,7 @@ def save(user, location, kind: str, now: datetime.datetime, care_type: str = "ca
         kind=kind,
         source="portal",
         now=now,
+        based_on=based_on,
         **fields,
     )
 
@@ -109,7 +117,7 @@ def test_pages_of_fifty_rows_in_name_order_with_the_whole_group_to_do(provider):
     first = get(client).content.decode()
     assert [cqc for cqc, _ in rows(first)] == [h.cqc_id for h in homes[:DASHBOARD_PAGE_SIZE]]
     assert "Showing 1 to 50 of 60 results" in first
-    assert "Page 1 of 2" in first
+    assert 'aria-label="Page 1" aria-current="page">1</a>' in first
     assert 'class="govuk-pagination"' in first
     assert 'href="?page=2" rel="next"' in first
     assert 'rel="prev"' not in first
@@ -150,11 +158,18 @@ def mixed(provider):
     council, and a home care location in another."""
     user = ProviderUserFactory(provider=provider)
     leeds, york = councils(2)
+    names = {
+        "updated": "Updated House",
+        "nil": "Nil House",
+        "late": "Late House",
+        "updated_late": "Changed After House",
+        "nil_late": "Emptied After House",
+        "missed": "Missed House",
+        "not_required": "Not_Required House",
+    }
     homes = {
-        name: LocationFactory(
-            provider=provider, name=f"{name.title()} House", local_authority=leeds
-        )
-        for name in ("updated", "nil", "late", "missed", "not_required")
+        status: LocationFactory(provider=provider, name=name, local_authority=leeds)
+        for status, name in names.items()
     }
     LocationStatusChangeFactory(
         location=homes["not_required"], status="dormant", effective_from=datetime.date(2026, 1, 1)
@@ -163,7 +178,12 @@ def mixed(provider):
     homes["not_required"].save()
     save(user, homes["updated"], "full", IN_WINDOW)
     save(user, homes["nil"], "nil", IN_WINDOW)
-    save(user, homes["late"], "nil", AFTER_WINDOW)  # saved after the window closed
+    save(user, homes["late"], "full", AFTER_WINDOW)  # saved only after the window closed
+    # Sent on time, then changed after the close: figures, or a nil return.
+    save(user, homes["updated_late"], "full", IN_WINDOW)
+    save(user, homes["updated_late"], "full", AFTER_WINDOW, based_on=1)
+    save(user, homes["nil_late"], "full", IN_WINDOW)
+    save(user, homes["nil_late"], "nil", AFTER_WINDOW, based_on=1)
     visits = LocationFactory(
         provider=provider,
         name="Visiting Carers",
@@ -178,8 +198,10 @@ def mixed(provider):
     ("status", "label"),
     [
         ("updated", "Updated"),
-        ("nil", "Nil return"),
-        ("late", "Updated late"),
+        ("nil", "Nil return sent"),
+        ("late", "Sent late"),
+        ("updated_late", "Updated late"),
+        ("nil_late", "Nil return sent late"),
         ("not_required", "Not required"),
     ],
 )
@@ -191,6 +213,30 @@ def test_each_status_filter_matches_the_status_shown(mixed, status, label):
     assert rows(page) == [(homes[status].cqc_id, "Care home")]
     assert re.search(rf'govuk-tag[^"]*">{label}</strong>', page)
     assert "Showing 1 to 1 of 1 result" in page
+
+
+STATUS_ROW = re.compile(
+    r'<span class="govuk-body-s">(1-\d+)</span></th>\s*<td class="govuk-table__cell">[^<]+</td>'
+    r'\s*<td class="govuk-table__cell"><strong class="govuk-tag[^"]*">([^<]+)</strong>'
+)
+
+
+def test_the_status_says_what_the_newest_save_did_on_the_small_groups_page_too(mixed):
+    """Issue 17: after a late update or a late nil return the dashboard said "Updated". The
+    small group's page builds its statuses in Python (``dashboard_status``), the filtered one
+    in SQL (``status_expression``, above): the same words either way."""
+    user, homes, _, _, _ = mixed
+    response = get(client_for(user), AFTER_WINDOW)
+    shown = dict(STATUS_ROW.findall(response.content.decode()))
+    assert {status: shown[home.cqc_id] for status, home in homes.items()} == {
+        "updated": "Updated",
+        "nil": "Nil return sent",
+        "late": "Sent late",
+        "updated_late": "Updated late",
+        "nil_late": "Nil return sent late",
+        "missed": "Missed",
+        "not_required": "Not required",
+    }
 
 
 def test_missed_and_not_started_are_filtered_by_the_clock(mixed):

@@ -74,7 +74,7 @@ def portal_status(client, clock: Clock, window: CollectionWindow) -> str:
     clock.instant = window.closes_at + datetime.timedelta(hours=1)
     page = client.get(reverse("returns:dashboard")).content.decode()
     assert window.label in page
-    if ">Updated late</strong>" in page:
+    if ">Sent late</strong>" in page:
         return "late"
     assert ">Updated</strong>" in page
     return "on time"

@@ -155,7 +155,7 @@ def test_an_admin_edit_to_a_data_item_is_seen_by_the_next_save():
             url("returns:form", location), {**GOOD_CARE_HOME, "based_on": 1}
         )
     # 35 beds occupied was fine a moment ago; the edited item now refuses it.
-    assert again.status_code == 200
+    assert again.status_code == 400
     assert "30 or fewer" in again.content.decode()
     assert ReturnVersion.objects.count() == 1
 
