@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
+from capacity_tracker.lib import clock
 from notifications.models import OutboundMessage
 from notifications.outbox import outbox_resend
 from providers.access import signed_in_user
@@ -92,9 +93,13 @@ class OutboundMessageAdmin(admin.ModelAdmin):
             form = ResendForm(request.POST)
             if form.is_valid():
                 actor = signed_in_user(request)
+                now = clock.now()
                 for email in queryset:
                     outbox_resend(
-                        actor=actor, email_id=email.pk, reason=form.cleaned_data["reason"]
+                        actor=actor,
+                        email_id=email.pk,
+                        reason=form.cleaned_data["reason"],
+                        now=now,
                     )
                 self.message_user(
                     request, f"{queryset.count()} email(s) queued again.", messages.SUCCESS

@@ -473,7 +473,10 @@ def outbox_release_stuck(*, now: datetime.datetime) -> int:
     ).update(status=Status.FAILED, last_error=STUCK_MESSAGE)
 
 
-def outbox_resend(*, actor: User, email_id: int, reason: str) -> OutboundMessage:
+def outbox_resend(
+    *, actor: User, email_id: int, reason: str, now: datetime.datetime
+) -> OutboundMessage:
+    """A copy of a message, queued to go from ``now``, audited."""
     if not reason.strip():
         raise ValueError("Give a reason for resending the email.")
     with transaction.atomic():
@@ -491,6 +494,8 @@ def outbox_resend(*, actor: User, email_id: int, reason: str) -> OutboundMessage
             resend_of=original,
             created_by=actor,
             reason=reason.strip(),
+            next_attempt_at=now,
+            created_at=now,
         )
         audit_record(
             actor=actor,

@@ -404,10 +404,18 @@ def test_support_staff_see_texts_and_resend_one(world, caplog):
     detail = client.get(reverse("admin:notifications_outboundmessage_change", args=[text.pk]))
     assert "Text message" in detail.content.decode()
     assert "(withheld: a secret link for the recipient only)" in detail.content.decode()
-    client.post(
-        reverse("admin:notifications_outboundmessage_changelist"),
-        {"action": "resend", "_selected_action": [text.pk], "apply": "1", "reason": "Lost phone"},
-    )
+    # Resent at the instant the test sends as of (the copy is due from when it is made): not
+    # at the real time, which after the test's December opening would leave it not yet due.
+    with mock.patch("capacity_tracker.lib.clock.now", return_value=DEC_OPEN):
+        client.post(
+            reverse("admin:notifications_outboundmessage_changelist"),
+            {
+                "action": "resend",
+                "_selected_action": [text.pk],
+                "apply": "1",
+                "reason": "Lost phone",
+            },
+        )
     copy = OutboundMessage.objects.get(resend_of=text)
     assert (copy.channel, copy.recipient, copy.created_by) == ("sms", "+447700900982", support)
     assert AuditEvent.objects.get(action="providers.email.resent").actor == support
@@ -419,5 +427,7 @@ def test_support_staff_see_texts_and_resend_one(world, caplog):
 def test_resend_in_code_keeps_the_channel(world):
     queue_window_open(now=DEC_OPEN)
     (text,) = texts()
-    copy = outbox_resend(actor=SupportUserFactory(), email_id=text.pk, reason="Asked again")
+    copy = outbox_resend(
+        actor=SupportUserFactory(), email_id=text.pk, reason="Asked again", now=DEC_OPEN
+    )
     assert copy.channel == "sms" and copy.template == "window_open"

@@ -582,7 +582,7 @@ def test_support_staff_resend_an_email_with_a_reason(world):
     assert copy.reason == "Bounced: new address" and copy.created_by == support
     assert AuditEvent.objects.get(action="providers.email.resent").actor == support
     with pytest.raises(ValueError, match="reason"):
-        outbox_resend(actor=support, email_id=email.pk, reason=" ")
+        outbox_resend(actor=support, email_id=email.pk, reason=" ", now=DEC_OPEN)
 
 
 def test_email_text_follows_the_template(world):
