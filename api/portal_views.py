@@ -8,6 +8,7 @@ a GET writes nothing. A new key is shown once, in the POST's own response, never
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +58,12 @@ def _own_keys(provider: Provider) -> QuerySet[ApiKey]:
     )
 
 
+def last_day_of(api_key: ApiKey) -> datetime.date:
+    """The last day a key works, as the person chose it: a key expires at the midnight that
+    starts the day after, which a person would read as the wrong day."""
+    return clock.local_date(api_key.expires_at - datetime.timedelta(microseconds=1))
+
+
 def _add_errors(form: Any, exc: ValidationError) -> None:
     for field, errors in exc.message_dict.items():
         for error in errors:
@@ -71,6 +78,10 @@ class KeyRow:
     @property
     def is_live(self) -> bool:
         return self.key.revoked_at is None
+
+    @property
+    def expires_on(self) -> datetime.date:
+        return last_day_of(self.key)
 
 
 @role_required(Role.PROVIDER)
@@ -217,7 +228,12 @@ def key_add(request: AuthenticatedHttpRequest) -> HttpResponse:
             response = render(
                 request,
                 "api/key_created.html",
-                {"provider": provider, "api_key": api_key, "raw_key": raw},
+                {
+                    "provider": provider,
+                    "api_key": api_key,
+                    "raw_key": raw,
+                    "expires_on": last_day_of(api_key),
+                },
             )
             add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
             return response

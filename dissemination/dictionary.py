@@ -11,7 +11,7 @@ from dissemination.selectors import AT_RISK_COLUMNS, RELEASE_COLUMNS, aggregate_
 from providers.models import CareType
 
 # Where the columns the measures module does not trace to a data item come from.
-REGISTRY = "CQC registry (Location, Provider) and ONS area codes (LocalAuthority, Region)"
+REGISTRY = "The CQC register of locations and providers, and ONS area codes"
 OBLIGATIONS = (
     "Who owes a return (registration status and date added, on the window's opening day) "
     "and the returns saved: kind (full, unchanged, nil) and time against the window"
@@ -20,12 +20,12 @@ _DERIVED = {column.name: REGISTRY for column in [*AREA_COLUMNS, *LOCATION_COLUMN
 _DERIVED.update({column.name: OBLIGATIONS for column in COMPLIANCE_COLUMNS})
 _DERIVED.update(
     {
-        "period": "The collection window (CollectionWindow.period)",
+        "period": "The month the collection was for",
         "level": "The level of the row",
         "care_type": "The care type the return is for",
         "compliant": OBLIGATIONS,
-        "return_kind": "The return's kind (ReturnVersion.kind)",
-        "saved_at": "When the return was saved (ReturnVersion.submitted_at)",
+        "return_kind": "The return saved: full (figures), unchanged (no change) or nil (no service)",
+        "saved_at": "When the return was saved",
         "late": OBLIGATIONS,
         "last_period": "The collection window chosen",
         "missed_last": OBLIGATIONS,

@@ -12,12 +12,30 @@ from enforcement.models import SERVICE_METHODS, EnforcementCase, RecordedFee
 METHODS = SERVICE_METHODS
 
 
+def _money_errors(name: str, example: str, **more: str) -> dict[str, str]:
+    """GOV.UK messages for an amount in pounds, in place of Django's ("Ensure this value...")."""
+    return {
+        "invalid": f"{name} must be a number, like {example}",
+        "max_digits": f"{name} must be less than £100,000,000",
+        "max_whole_digits": f"{name} must be less than £100,000,000",
+        "max_decimal_places": f"{name} must be in pounds and pence, like {example}",
+        "min_value": f"{name} must be 0 or more",
+        **more,
+    }
+
+
 def _reason(
     label: str = "Reason (recorded on the case timeline)", missing: str = "Enter a reason"
 ) -> forms.CharField:
     # GOV.UK error messages name the thing that is missing, so each box passes its own.
     return forms.CharField(
-        label=label, widget=forms.Textarea, max_length=2000, error_messages={"required": missing}
+        label=label,
+        widget=forms.Textarea,
+        max_length=2000,
+        error_messages={
+            "required": missing,
+            "max_length": f"{label.split(' (')[0]} must be 2,000 characters or fewer",
+        },
     )
 
 
@@ -117,7 +135,7 @@ class OutcomeForm(CaseForm):
         min_value=0,
         max_digits=10,
         decimal_places=2,
-        error_messages={"invalid": "Amount must be a number, like 816.00"},
+        error_messages=_money_errors("Amount", "816.00"),
     )
     reason = _reason("Summary of the decision", "Enter a summary of the decision")
 
@@ -137,11 +155,9 @@ class FeeForm(CaseForm):
         min_value=0.01,
         max_digits=10,
         decimal_places=2,
-        error_messages={
-            "required": "Enter the fee",
-            "invalid": "Fee must be a number, like 9156.00",
-            "min_value": "The fee cannot be 0",
-        },
+        error_messages=_money_errors(
+            "Fee", "9156.00", required="Enter the fee", min_value="The fee cannot be 0"
+        ),
     )
     source = forms.ChoiceField(
         label="Where does the figure come from?",
@@ -152,7 +168,10 @@ class FeeForm(CaseForm):
     evidence = forms.CharField(
         label="Invoice number, or what was entered in the calculator",
         max_length=255,
-        error_messages={"required": "Enter the invoice number or the calculator inputs"},
+        error_messages={
+            "required": "Enter the invoice number or the calculator inputs",
+            "max_length": "Invoice number or calculator inputs must be 255 characters or fewer",
+        },
     )
     checked_on = GovukDateField(label="Date checked")
 
@@ -163,13 +182,15 @@ class PaymentForm(CaseForm):
         min_value=0,
         max_digits=10,
         decimal_places=2,
-        error_messages={
-            "required": "Enter the amount received",
-            "invalid": "Amount must be a number, like 816.00",
-        },
+        error_messages=_money_errors("Amount", "816.00", required="Enter the amount received"),
     )
     received_on = GovukDateField(label="Date received")
-    reference = forms.CharField(label="Payment reference", max_length=100, required=False)
+    reference = forms.CharField(
+        label="Payment reference",
+        max_length=100,
+        required=False,
+        error_messages={"max_length": "Payment reference must be 100 characters or fewer"},
+    )
 
 
 class ReasonForm(CaseForm):

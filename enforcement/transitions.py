@@ -119,6 +119,33 @@ ACTIVITY_LABELS = {
 }
 
 
+# What "You cannot ..." says for each step, in words that follow "cannot" (an action's label
+# reads as a timeline entry, "Panel upholds the final notice", not as something one does).
+REFUSAL_WORDS: dict[Action | Activity, str] = {
+    Action.ISSUE_NOTICE_OF_INTENT: "issue a notice of intent",
+    Action.DECIDE_EXCUSE_ACCEPTED: "record that a reasonable excuse was accepted",
+    Action.ISSUE_FINAL_NOTICE: "issue a final notice",
+    Action.LODGE_PANEL_APPEAL: "record an appeal to the Enforcement Review Panel",
+    Action.PANEL_UPHOLDS: "record that the panel upheld the final notice",
+    Action.PANEL_QUASHES: "record that the panel quashed the final notice",
+    Action.LODGE_TRIBUNAL_APPEAL: "record an appeal to the First-tier Tribunal",
+    Action.TRIBUNAL_CONFIRMS: "record that the tribunal confirmed the final notice",
+    Action.TRIBUNAL_VARIES: "record that the tribunal varied the final notice",
+    Action.TRIBUNAL_QUASHES: "record that the tribunal quashed the final notice",
+    Action.RECORD_PAYMENT: "record a payment",
+    Action.WITHDRAW: "withdraw the case",
+    Action.CLOSE: "close the case",
+    Activity.LOG_CONTACT: "log a contact",
+    Activity.RECORD_FEE: "record the provider's CQC fee",
+    Activity.RECORD_REPRESENTATION: "record a representation",
+}
+
+
+def cannot_at_stage(doing: str, current: State | str) -> str:
+    """The refusal for doing something the case's stage does not allow, saying why."""
+    return f"You cannot {doing} because the case is at the ‘{state_label(current)}’ stage."
+
+
 class TransitionNotAllowed(Exception):
     """The action is not allowed from the case's current stage."""
 
@@ -137,15 +164,8 @@ def is_allowed(current: State | str, step: Action | Activity) -> bool:
 def check_allowed(current: State | str, step: Action | Activity) -> None:
     """Raise TransitionNotAllowed, in the caseworker's words, unless the table allows it."""
     if not is_allowed(current, step):
-        label = (
-            ACTIVITY_LABELS[step]
-            if isinstance(step, Activity)
-            else ACTION_LABELS.get(Action(step), Action(step).value)
-        )
-        raise TransitionNotAllowed(
-            f"You cannot {label[0].lower()}{label[1:]} when the case is at "
-            f"'{LABELS[State(current)]}'."
-        )
+        doing = REFUSAL_WORDS.get(step, "take that step")
+        raise TransitionNotAllowed(cannot_at_stage(doing, current))
 
 
 def next_state(current: State | str, action: Action | str) -> State:

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 
 from capacity_tracker.lib import clock
@@ -26,7 +25,14 @@ from enforcement.selectors import (
     case_queue,
     provider_history,
 )
-from enforcement.transitions import LABELS, Action, Activity, State, is_allowed
+from enforcement.transitions import (
+    LABELS,
+    Action,
+    Activity,
+    State,
+    cannot_at_stage,
+    is_allowed,
+)
 from providers.access import role_of, role_required, signed_in_user
 from providers.models import LocalAuthority, Location, Region, Role
 
@@ -59,10 +65,7 @@ class CaseAction:
         first, then the service's condition on the steps the table allows."""
         allowed = [step for step in self.steps if is_allowed(case.state, step)]
         if not allowed:
-            return (
-                f"You cannot {self.label[0].lower()}{self.label[1:]} when the case is at "
-                f"'{case.state_label}'."
-            )
+            return cannot_at_stage(f"{self.label[0].lower()}{self.label[1:]}", case.state)
         reasons = [services.condition_refusal(case, step) for step in allowed]
         return reasons[0] if all(reasons) else ""
 
@@ -150,6 +153,22 @@ ACTIONS: dict[str, CaseAction] = {
 }
 
 
+# What the success banner says once an action is done: what happened, in the past tense.
+DONE = {
+    "log-contact": "Contact logged",
+    "notice-of-intent": "Notice of intent issued",
+    "record-fee": "CQC fee recorded",
+    "representation": "Representation recorded",
+    "decision": "Decision recorded",
+    "final-notice": "Final notice issued",
+    "appeal": "Appeal recorded",
+    "appeal-outcome": "Appeal outcome recorded",
+    "payment": "Payment recorded",
+    "withdraw": "Case withdrawn",
+    "close": "Case closed",
+}
+
+
 def _case(reference: str) -> EnforcementCase:
     return get_object_or_404(
         EnforcementCase.objects.select_related("provider", "last_breach_window"),
@@ -224,7 +243,7 @@ def case_action(request: HttpRequest, reference: str, slug: str) -> HttpResponse
     case = _case(reference)
     action = ACTIONS.get(slug)
     if action is None:
-        raise PermissionDenied("There is no such action on a case.")
+        raise Http404("There is no such action on a case.")
     why_not = action.refusal(case)
     if why_not:  # e.g. a second tab, or the case moved on: say why, change nothing
         return render(
@@ -246,7 +265,7 @@ def case_action(request: HttpRequest, reference: str, slug: str) -> HttpResponse
         except services.CaseActionRefused as exc:
             error = " ".join(exc.messages)
         else:
-            messages.success(request, f"{action.label}: done.")
+            messages.success(request, DONE[slug])
             return redirect("enforcement:case", reference=case.reference)
     return render(
         request,

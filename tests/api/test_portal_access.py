@@ -153,10 +153,14 @@ def test_key_made_in_the_portal_is_shown_once_and_works_for_granted_locations_on
     assert timezone.localtime(api_key.expires_at).date() == timezone.localdate() + (
         datetime.timedelta(days=31)
     )  # midnight at the end of the chosen day
+    # Both pages say the day the person chose, not the midnight after it.
+    chosen = timezone.localdate() + datetime.timedelta(days=30)
+    assert f"The end of {chosen:%A %-d %B %Y}" in page
     assert AuditEvent.objects.filter(action="api.key.created", actor=world["approver_a"]).exists()
     # Never shown again: not on the list, not in the session.
     listing = client.get(reverse("api_access:index")).content.decode()
     assert "Nightly upload" in listing and api_key.prefix in listing and raw not in listing
+    assert f"{chosen:%-d %b %Y}" in listing
     assert raw not in str(dict(client.session))
 
     assert list(granted_locations(api_key)) == [world["a1"]]

@@ -151,10 +151,78 @@ def no_js_page(chromium_browser: Browser, live_server) -> Iterator[Page]:
 
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
 
+# Django's own form wording, which the service replaces with GOV.UK's (an error message says
+# what to do to fix it, in the field's own words).
+FRAMEWORK_WORDING = (
+    "This field is required.",
+    "Enter a valid",
+    "Please enter",
+    "Ensure this value",
+)
+# The page's level-one heading as a person reads it: a caption inside the heading (GOV.UK's
+# "section" caption, such as the location's name) is not part of the page's name.
+HEADING_TEXT = r"""() => {
+  const h1 = document.querySelector('main h1') || document.querySelector('h1');
+  if (!h1) return null;
+  const copy = h1.cloneNode(true);
+  copy.querySelectorAll('[class*="govuk-caption"]').forEach(el => el.remove());
+  return copy.textContent.replace(/\s+/g, ' ').trim();
+}"""
+
+
+def content_problems(page: Page) -> list[dict]:
+    """What GOV.UK's content style finds wrong on the page, in the shape of axe's violations
+    so that every check of a page reports it with axe's findings: the <title> must start with
+    the h1 (after "Error: ", which it has exactly when the page shows an error summary), and no
+    page may show Django's default form wording."""
+    found: list[dict] = []
+
+    def problem(rule: str, help_text: str, detail: str) -> None:
+        found.append(
+            {
+                "id": rule,
+                "impact": "serious",
+                "help": help_text,
+                "helpUrl": "https://www.gov.uk/guidance/content-design/writing-for-gov-uk",
+                "nodes": [{"target": [detail], "failureSummary": detail}],
+            }
+        )
+
+    title = " ".join(page.title().split())
+    heading = page.evaluate(HEADING_TEXT)
+    has_errors = page.locator(".govuk-error-summary").count() > 0
+    named = title.removeprefix("Error: ")
+    if has_errors != title.startswith("Error: "):
+        problem(
+            "title-error-prefix",
+            'The title starts "Error: " exactly when the page shows an error summary',
+            f"title {title!r}, error summary {'shown' if has_errors else 'not shown'}",
+        )
+    if heading and not named.startswith(heading):
+        problem(
+            "title-matches-heading",
+            "The page title starts with the page's h1",
+            f"title {title!r}, h1 {heading!r}",
+        )
+    text = page.locator("body").inner_text()
+    for wording in FRAMEWORK_WORDING:
+        if wording in text:
+            problem(
+                "framework-wording",
+                "No Django default wording on the page",
+                f"shows {wording!r}",
+            )
+    return found
+
 
 def axe_violations(axe: Axe, page: Page) -> list[dict]:
-    """What axe-core finds wrong on the page (see AXE_TAGS), as its list of violations."""
+    """What axe-core finds wrong on the page (see AXE_TAGS), as its list of violations, and
+    after them what content_problems finds."""
     page.wait_for_load_state("load")
+    return _axe_only(axe, page) + content_problems(page)
+
+
+def _axe_only(axe: Axe, page: Page) -> list[dict]:
     if page.context not in _NO_JS_CONTEXTS:
         return axe.run(page, options=AXE_OPTIONS).response["violations"]
     # With JavaScript off Playwright can still evaluate scripts, but timers never fire, and
@@ -223,7 +291,8 @@ def axe() -> Axe:
 @pytest.fixture
 def assert_accessible(axe: Axe):
     """Call with a page: axe-core must find no WCAG 2.0/2.1/2.2 A or AA failures on it, and
-    break none of its best-practice rules."""
+    break none of its best-practice rules; and its title and wording must pass
+    content_problems."""
 
     def check(page: Page) -> None:
         violations = axe_violations(axe, page)

@@ -47,7 +47,7 @@ def test_a_provider_compares_a_home_with_its_council_region_and_england(
     page.get_by_role("link", name="Compare Alder House with its area").click()
     expect(page).to_have_url(path_is(f"/locations/{world.alder.cqc_id}/benchmark/"))
     expect(page).to_have_title(re.compile(r"^Compare Alder House with its area – "))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Compare with your area")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Compare Alder House with its area")
 
     # Each chart is one image, named by its title.
     chart = page.get_by_role(

@@ -80,7 +80,7 @@ def missed_three(db) -> EnforcementCase:
 
 def sign_in(page: Page, email: str, password: str = TEST_PASSWORD) -> None:
     page.goto("/sign-in/")
-    page.get_by_label("Email address or username").fill(email)
+    page.get_by_label("Email address", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("load")
@@ -160,7 +160,7 @@ def test_a_caseworker_takes_a_case_from_notice_of_intent_to_final_notice(
 
     # 2. The case: breach grid, fee, letters so far, timeline.
     expect(page).to_have_url(path_is(f"/cases/{reference}/"))
-    expect(page).to_have_title(re.compile(rf"^Case {re.escape(reference)} – "))
+    expect(page).to_have_title(re.compile(rf"^Quietwater Care Ltd: case {re.escape(reference)} – "))
     expect(page.get_by_role("heading", level=1)).to_have_text("Quietwater Care Ltd")
     expect(summary_value(page, "Stage")).to_have_text("Second breach")
     expect(summary_value(page, "Notice of intent")).to_have_text(
@@ -197,7 +197,7 @@ def test_a_caseworker_takes_a_case_from_notice_of_intent_to_final_notice(
     # underscores cut out ("openedfirstbreach", "noieligible"), reported as a bug.
     events = timeline.get_by_role("listitem")
     expect(events).to_have_count(case.events.count())
-    expect(events.first).to_contain_text("15 Jan 2026 01:00")
+    expect(events.first).to_contain_text("15 Jan 2026, 1:00am")
     expect(events.first).to_contain_text("by system: breach sweep")
     expect(events.last).to_contain_text(
         "Eligible for a notice of intent: missed 3 windows in a row."
@@ -260,13 +260,14 @@ def test_a_caseworker_takes_a_case_from_notice_of_intent_to_final_notice(
 
     # Emailed on Thursday 2 April 2026: given on the next working day after Good Friday and
     # Easter Monday; 28 days for representations; a decision within 28 days after that.
-    expect_done(page, case, "Issue a notice of intent: done.")
+    expect_done(page, case, "Notice of intent issued")
     expect(summary_value(page, "Stage")).to_have_text("Continued breach: notice of intent")
     expect(summary_value(page, "Notice of intent")).to_have_text(
-        "Given 7 April 2026 (email); representations until 5 May 2026; decision due 2 June 2026"
+        "Given Tuesday 7 April 2026 (email); representations until Tuesday 5 May 2026; "
+        "decision due Tuesday 2 June 2026"
     )
     expect(summary_value(page, "Penalty")).to_have_text(re.compile(r"^£5,?779\.00 \(intended\)$"))
-    expect(summary_value(page, "Next action")).to_have_text("Decision due: 2 June 2026")
+    expect(summary_value(page, "Next action")).to_have_text("Decision due: Tuesday 2 June 2026")
     expect(actions.get_by_role("link")).to_have_text(
         [
             "Log a contact",
@@ -322,7 +323,7 @@ def test_a_caseworker_takes_a_case_from_notice_of_intent_to_final_notice(
     representation.fill("The registered manager was on long-term sick leave.")
     fill_date(page, "Date received", REPRESENTATION_DAY.date())
     page.get_by_role("button", name="Record a representation").click()
-    expect_done(page, case, "Record a representation: done.")
+    expect_done(page, case, "Representation recorded")
     expect(summary_value(page, "Stage")).to_have_text("Continued breach: notice of intent")
     expect(events.last).to_contain_text("The registered manager was on long-term sick leave.")
     assert_accessible(page)
@@ -346,11 +347,13 @@ def test_a_caseworker_takes_a_case_from_notice_of_intent_to_final_notice(
         "checkbox"
     ).check()
     page.get_by_role("button", name="Record the decision").click()
-    expect_done(page, case, "Record the decision: done.")
+    expect_done(page, case, "Decision recorded")
     expect(summary_value(page, "Notice of intent")).to_contain_text(
         "; decided: no reasonable excuse"
     )
-    expect(summary_value(page, "Next action")).to_have_text("Send the final notice: 20 April 2026")
+    expect(summary_value(page, "Next action")).to_have_text(
+        "Send the final notice: Monday 20 April 2026"
+    )
     expect(actions.get_by_role("link")).to_have_text(
         [
             "Log a contact",
@@ -385,12 +388,12 @@ def test_a_caseworker_takes_a_case_from_notice_of_intent_to_final_notice(
 
     # Posted on Wednesday 6 May: given on the third working day after (11 May); 28 days to pay
     # from then, and 28 days to appeal from the day it was sent.
-    expect_done(page, case, "Issue a final notice: done.")
+    expect_done(page, case, "Final notice issued")
     expect(summary_value(page, "Stage")).to_have_text("Persistent failure: final notice")
     expect(summary_value(page, "Penalty")).to_have_text(
-        re.compile(r"^£5,?779\.00: final notice sent 6 May 2026$")
+        re.compile(r"^£5,?779\.00: final notice sent Wednesday 6 May 2026$")
     )
-    expect(summary_value(page, "Next action")).to_have_text("Payment due: 8 June 2026")
+    expect(summary_value(page, "Next action")).to_have_text("Payment due: Monday 8 June 2026")
     expect(summary_value(page, "Payment due")).to_contain_text("Monday 8 June 2026")
     expect(summary_value(page, "Appeal must be made by")).to_contain_text("Wednesday 3 June 2026")
     expect(letters.get_by_role("listitem").last).to_have_text(

@@ -215,6 +215,9 @@ def test_the_dictionary_lists_every_column_of_every_export_and_the_markers(world
     assert "proportion (0 to 1)" in occupancy and "beds_occupied / beds_max_capacity" in occupancy
     assert "<code>[c]</code>" in html and "fewer than 5 locations" in html
     assert "<code>[x]</code>" in html and "area_total" in html
+    # Where each column comes from, in words: no model or field names of the service's own.
+    for internal in ("ReturnVersion", "CollectionWindow", "LocalAuthority", "submitted_at"):
+        assert internal not in html, internal
 
 
 # --- The compliance release and the at-risk list --------------------------------------------------
@@ -237,6 +240,9 @@ def test_the_compliance_page_shows_the_selectors_rows_for_a_council(world):
     ]
     assert [r[5] for r in rows] == ["1", "0"]  # C nil (returned), D late
     assert "Late" in rows[1][6]
+    # What each return said, in words, not the stored kind ("nil", "full").
+    assert rows[0][6] == "Nil return"
+    assert rows[1][6].startswith("Late") and not re.search(r"\b(full|nil|unchanged)\b", rows[1][6])
     summary = table(html, "compliance-summary")
     assert summary == [["June 2026", "Care homes", "2", "1", "1", "50.0%"]]
 
@@ -248,7 +254,10 @@ def test_the_compliance_page_pages_through_rows_without_reading_them_all(world):
     client = client_for(AnalystFactory())
     url = reverse("dissemination:compliance")
     first = client.get(url, {"local_authority": world.manchester.ons_code}).content.decode()
-    assert "Rows 1 to 100 of 107" in first and "Page 1 of 2" in first
+    assert "Rows 1 to 100 of 107" in first
+    # GOV.UK pagination: page 1 marked current, a link to page 2 and "Next".
+    assert 'aria-label="Page 1" aria-current="page"' in first
+    assert 'aria-label="Page 2"' in first and 'rel="next"' in first
     second = client.get(
         url, {"local_authority": world.manchester.ons_code, "page": "2"}
     ).content.decode()

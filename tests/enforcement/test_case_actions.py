@@ -28,6 +28,7 @@ from enforcement.transitions import (
     check_allowed,
     is_allowed,
 )
+from enforcement.views import ACTIONS, DONE
 from notifications.models import OutboundMessage
 from providers.audit import SYSTEM, actor_label_for
 from providers.models import AuditEvent
@@ -194,16 +195,28 @@ def test_a_post_the_table_refuses_is_refused_with_its_reason_and_saves_nothing(
             # The stage allows it; the decision does not. The service's condition says why.
             assert "decision" in page, slug
         else:
-            assert f"when the case is at &#x27;{LABELS[state]}&#x27;" in page, slug
+            assert f"because the case is at the ‘{LABELS[state]}’ stage" in page, slug
     case.refresh_from_db()
     assert (case.state, case.decision) == (state.value, decision)
     assert saved_rows() == before
 
 
-def test_unknown_actions_are_refused(case):
+def test_every_action_says_what_it_did():
+    assert set(DONE) == set(ACTIONS)
+    assert all(message and not message.endswith(".") for message in DONE.values())
+
+
+def test_unknown_actions_are_not_found(case):
+    """An action the service has never had is a page that does not exist (404), not one the
+    caseworker may not see (403): nothing is changed either way."""
     client = client_for(CaseworkerFactory())
     url = reverse("enforcement:action", args=[case.reference, "pay-me-twice"])
-    assert client.post(url, {"reason": "x"}).status_code == 403
+    before = saved_rows()
+    posted = client.post(url, {"reason": "x"})
+    assert posted.status_code == 404
+    assert "Page not found" in posted.content.decode()
+    assert client.get(url).status_code == 404
+    assert saved_rows() == before
 
 
 def test_the_pages_allowed_post_still_goes_through(case):
@@ -214,6 +227,8 @@ def test_the_pages_allowed_post_still_goes_through(case):
         {"method": "phone", "summary": "Spoke to the manager."},
     )
     assert response.status_code == 302
+    # The case page says what happened, in the past tense.
+    assert "Contact logged" in client.get(response.url).content.decode()
     event = CaseEvent.objects.get(case=case, action="contact_logged")
     assert event.reason == "Spoke to the manager."
     assert event.actor_label == actor_label_for(event.actor)
@@ -249,7 +264,7 @@ def test_close_is_refused_by_the_service_outside_the_early_stages(case, state):
             lambda actor, case_id, now: services.case_log_contact(
                 actor=actor, case_id=case_id, method="phone", summary="Hello", now=now
             ),
-            "You cannot log a contact when the case is at 'Closed'",
+            "You cannot log a contact because the case is at the ‘Closed’ stage.",
         ),
         (
             State.FINAL_NOTICE,
@@ -263,8 +278,8 @@ def test_close_is_refused_by_the_service_outside_the_early_stages(case, state):
                 checked_on=datetime.date(2026, 3, 1),
                 now=now,
             ),
-            "You cannot record the provider's CQC fee when the case is at "
-            "'Persistent failure: final notice'",
+            "You cannot record the provider's CQC fee because the case is at the "
+            "‘Persistent failure: final notice’ stage.",
         ),
         (
             State.NOTICE_OF_INTENT,
@@ -305,7 +320,8 @@ def test_close_is_refused_by_the_service_outside_the_early_stages(case, state):
             lambda actor, case_id, now: services.case_appeal_outcome(
                 actor=actor, case_id=case_id, outcome="panel_upholds", reason="x", now=now
             ),
-            "when the case is at 'Second breach'",
+            "You cannot record that the panel upheld the final notice because the case is at "
+            "the ‘Second breach’ stage.",
         ),
         (
             State.APPEAL_PANEL,
@@ -318,7 +334,8 @@ def test_close_is_refused_by_the_service_outside_the_early_stages(case, state):
                 reference="",
                 now=now,
             ),
-            "You cannot record payment when the case is at 'Appeal: Enforcement Review Panel'",
+            "You cannot record a payment because the case is at the "
+            "‘Appeal: Enforcement Review Panel’ stage.",
         ),
     ],
 )
@@ -370,3 +387,27 @@ def test_the_actor_label_is_written_once():
     assert actor_label_for(user, "import_cqc (ops)") == "import_cqc (ops)"
     assert actor_label_for(None) == SYSTEM
     assert not hasattr(services, "_actor_label")
+
+
+def test_amount_errors_say_how_to_fix_them_in_the_services_words(case):
+    """Django's own wording ("Ensure that there are no more than 2 decimal places") is
+    replaced by messages that say what to type; nothing is saved."""
+    put_at(case, State.FINAL_NOTICE, "not_accepted")
+    client = client_for(CaseworkerFactory())
+    url = reverse("enforcement:action", args=[case.reference, "payment"])
+    before = saved_rows()
+    for amount, message in (
+        ("816.005", "Amount must be in pounds and pence, like 816.00"),
+        ("-1", "Amount must be 0 or more"),
+        ("lots", "Amount must be a number, like 816.00"),
+    ):
+        response = client.post(
+            url,
+            {"amount": amount, "received_on_0": "1", "received_on_1": "4", "received_on_2": "2026"},
+        )
+        page = response.content.decode()
+        assert response.status_code == 400, amount
+        assert message in page, amount
+        assert "Ensure" not in page and "Enter a number" not in page, amount
+        assert "<title>Error: Record a payment" in page, amount
+    assert saved_rows() == before

@@ -103,7 +103,7 @@ def test_the_whole_process_from_breach_to_payment(eligible_case):
         "written representations",
         "by the end of Tuesday 5 May 2026",
         "starts on the day after this notice is given",
-        "decide by 2 June 2026",
+        "decide by Tuesday 2 June 2026",
         "January 2026",
     ):
         assert required in noi.body, required

@@ -125,7 +125,7 @@ def test_notice_pdfs_state_every_element_the_regulations_require_in_any_script()
         "First-tier Tribunal",
         "by Wednesday 21 April 2027",  # 28 days from sending
         "county court",  # the consequences of not paying
-        "We sent you that notice of intent on 22 February 2027",
+        "We sent you that notice of intent on Monday 22 February 2027",
     ):
         assert element in final, element
     assert "carehome" not in final and "£4270" not in final
@@ -224,7 +224,7 @@ def test_due_process_is_enforced_by_the_services_not_only_the_forms():
     assert case.state == "closed" and case.decision == "accepted"
     decision = case.letters.get(kind="decision")
     assert "We will not impose the penalty" in decision.body
-    assert "received 1 March 2027" in decision.body
+    assert "received Monday 1 March 2027" in decision.body
     event = case.events.get(action="decide_excuse_accepted")
     assert event.data["considered"] == [rep.pk]
 

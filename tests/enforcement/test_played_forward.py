@@ -163,8 +163,8 @@ def test_a_provider_that_never_returns_is_penalised_again_for_new_months():
     assert first.state == "final_notice"
     assert fn1.dated == datetime.date(2027, 3, 25)
     assert cited_periods(fn1) == cited_periods(noi1)  # exactly the notice of intent's months
-    assert "We sent you that notice of intent on 22 February 2027" in fn1.body
-    assert "it was given on 23 February 2027" in fn1.body
+    assert "We sent you that notice of intent on Monday 22 February 2027" in fn1.body
+    assert "it was given on Tuesday 23 February 2027" in fn1.body
     assert "Sort code: 12-34-56" in fn1.body and "Account number: 12345678" in fn1.body
 
     # April: not paying does not stop enforcement. A new cycle starts, and says so.
