@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
-from providers.access import Role, role_of
+from providers.access import Role, is_active_provider_user, role_of
 
 
 def _nav_for(request: HttpRequest) -> list[dict[str, object]]:
@@ -15,8 +15,10 @@ def _nav_for(request: HttpRequest) -> list[dict[str, object]]:
     if user is not None and user.is_authenticated:
         role = role_of(user)
         if role is Role.PROVIDER:
-            items.insert(0, ("Your returns", reverse("returns:dashboard")))
-            items.insert(1, ("Your locations", reverse("providers:locations")))
+            # Someone waiting for approval can open neither yet: no links to a 403.
+            if is_active_provider_user(user):
+                items.insert(0, ("Your returns", reverse("returns:dashboard")))
+                items.insert(1, ("Your locations", reverse("providers:locations")))
         elif role is not Role.DISCHARGE:
             items.insert(0, ("Find a provider", reverse("providers:locations")))
         if role in (Role.DISCHARGE, Role.SUPPORT, Role.ANALYST):

@@ -228,3 +228,8 @@ def role_required(*roles: Role, approved: bool = True) -> Callable[[View], View]
 
 
 ALL_ROLES = tuple(Role)
+
+# Who may open a location's return history and its versions (returns.history_views); here so
+# the pages that link to the history (providers.views.location_detail) show the link to
+# exactly these roles. Local authority officers see their area's figures in aggregate only.
+HISTORY_ROLES = (Role.PROVIDER, Role.SUPPORT, Role.CASEWORKER, Role.ANALYST)

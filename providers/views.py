@@ -15,6 +15,7 @@ from capacity_tracker.lib import clock, rate_limit
 from providers import contacts, registration, selectors, services
 from providers.access import (
     ALL_ROLES,
+    HISTORY_ROLES,
     AuthenticatedHttpRequest,
     can_approve_users_of,
     editable_locations,
@@ -79,6 +80,7 @@ def location_detail(request: AuthenticatedHttpRequest, cqc_id: str) -> HttpRespo
         "contacts": location.contacts.all(),
         "status_changes": location.status_changes.order_by("-effective_from", "-recorded_at")[:20],
         "can_edit": editable_locations(request.user).filter(pk=location.pk).exists(),
+        "can_see_history": role_of(request.user) in HISTORY_ROLES,
         "show_audit": role_of(request.user) is Role.SUPPORT,
         "audit_events": audit_trail_for(location)[:20]
         if role_of(request.user) is Role.SUPPORT

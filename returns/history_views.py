@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from providers.access import get_location_for, role_of, role_required
+from providers.access import HISTORY_ROLES, get_location_for, role_of, role_required
 from providers.models import CareType, Location, Role
 from returns import version_labels as labels
 from returns.history_selectors import (
@@ -24,8 +24,6 @@ from returns.history_selectors import (
     versions_of,
 )
 from returns.models import DataItem, ReturnKind, ReturnVersion
-
-HISTORY_ROLES = (Role.PROVIDER, Role.SUPPORT, Role.CASEWORKER, Role.ANALYST)
 
 
 @dataclass(frozen=True)
