@@ -1,7 +1,7 @@
 """The support desk's location overview (admin): everything about one location in one page.
 
 Its obligations this window and why (``returns.obligations``, the one rule), this window's
-status as the provider's dashboard shows it (``returns.selectors.obligation_status``), the
+status as the provider's dashboard shows it (``returns.selectors.dashboard_status``), the
 return history of recent windows, contacts, the provider users who can see it, the emails sent
 about it, and its provider's enforcement state. Read-only, support staff only, and a fixed
 number of queries however long the history (each list is one query, capped).
@@ -30,7 +30,7 @@ from providers.models import CareType, Location, RegistrationStatus, Role, User
 from returns.models import CollectionWindow, Return, ReturnVersion
 from returns.monitor import require_support_desk
 from returns.obligations import obligations, opening_day, owes, status_on
-from returns.selectors import Status, latest_opened_window, obligation_status
+from returns.selectors import Status, dashboard_status, latest_opened_window
 
 HISTORY_WINDOWS = 12
 EMAILS_SHOWN = 50
@@ -99,8 +99,8 @@ def why(location: LocationThen, window: CollectionWindow) -> tuple[bool, str]:
     if owed:
         return True, (
             f"Owes a return for each care type it offers ({types}): its registration status "
-            f"was {status} on {day:%-d %B %Y}, the day the window opened, and it was added to "
-            f"the service on {location.added_to_service_on:%-d %B %Y}."
+            f"was {status} on {day:%A %-d %B %Y}, the day the window opened, and it was added to "
+            f"the service on {location.added_to_service_on:%A %-d %B %Y}."
         )
     reasons = []
     if location.status_then != RegistrationStatus.ACTIVE:
@@ -167,7 +167,7 @@ def overview(location_id: int, now: datetime.datetime) -> dict[str, Any]:
         Obligation(
             care_type=ct,
             owed=owed_now,
-            status=obligation_status(heads.get((window.pk, ct)), owed_now, window, now),
+            status=dashboard_status(heads.get((window.pk, ct)), owed_now, window, now),
             head=heads.get((window.pk, ct)),
         )
         for ct in location.care_types
@@ -182,7 +182,7 @@ def overview(location_id: int, now: datetime.datetime) -> dict[str, Any]:
                     window=w,
                     care_type=ct,
                     owed=owed,
-                    status=obligation_status(head, owed, w, now),
+                    status=dashboard_status(head, owed, w, now),
                     head=head,
                 )
             )

@@ -113,6 +113,16 @@ def test_history_has_every_recent_window_with_status_and_who_saved(world):
     assert [r.status for r in h["history"]] == ["updated", "not_required", "not_required"]
 
 
+def test_the_desk_says_what_the_newest_save_did_as_the_dashboard_does(world):
+    # D's May return counted; D saves May again after its close: the return still counts,
+    # and the desk, like the provider's dashboard, says it was updated late.
+    save(world.loc["D"], "care_home", world.may, "unchanged", at=world.june.opens_at + H)
+    d = overview(world.loc["D"].pk, _now(world))
+    may = d["history"][2]
+    assert may.window.period_key == "2026-05"
+    assert (may.status, may.status_label) == ("updated_late", "Updated late")
+
+
 def test_contacts_users_emails_and_enforcement(world):
     b = world.loc["B"]
     provider = b.provider
