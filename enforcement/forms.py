@@ -93,7 +93,7 @@ class DecisionForm(CaseForm):
             field_of(self, "considered", forms.TypedMultipleChoiceField).choices = [
                 (
                     r.pk,
-                    f"Received {r.received_on:%-d %B %Y}{' (late)' if r.late else ''}: "
+                    f"Received {r.received_on:%A %-d %B %Y}{' (late)' if r.late else ''}: "
                     f"{r.summary[:120]}",
                 )
                 for r in received

@@ -292,12 +292,12 @@ def _check_sent_on(
     """A notice is dated the day it is sent: never in the future, never before what it follows."""
     if sent_on > today:
         raise CaseActionRefused(
-            f"The date sent cannot be in the future: today is {today:%-d %B %Y}. Record the "
+            f"The date sent cannot be in the future: today is {today:%A %-d %B %Y}. Record the "
             "notice on the day it is sent."
         )
     if not_before is not None and sent_on < not_before:
         raise CaseActionRefused(
-            f"The date sent cannot be before {after_what} ({not_before:%-d %B %Y})."
+            f"The date sent cannot be before {after_what} ({not_before:%A %-d %B %Y})."
         )
 
 
@@ -443,7 +443,7 @@ def case_record_representation(
     with _locked_case(case_id, Activity.RECORD_REPRESENTATION) as case:
         if case.noi_sent_on and received_on < case.noi_sent_on:
             raise CaseActionRefused(
-                f"The notice of intent was sent on {case.noi_sent_on:%-d %B %Y}: a representation "
+                f"The notice of intent was sent on {case.noi_sent_on:%A %-d %B %Y}: a representation "
                 "about it cannot be received before then."
             )
         late = case.representations_due is not None and received_on > case.representations_due
@@ -495,13 +495,13 @@ def case_decide(
         if missing:
             raise CaseActionRefused(
                 "Consider every representation received in time before deciding: "
-                + "; ".join(f"received {r.received_on:%-d %B %Y}" for r in missing)
+                + "; ".join(f"received {r.received_on:%A %-d %B %Y}" for r in missing)
                 + "."
             )
         period_over = case.representations_due is None or today > case.representations_due
         if not period_over and not received:
             raise CaseActionRefused(
-                f"The representations period runs to {case.representations_due:%-d %B %Y}. "
+                f"The representations period runs to {case.representations_due:%A %-d %B %Y}. "
                 "You can decide before then only once the provider's representations are "
                 "recorded and considered."
             )
@@ -563,7 +563,7 @@ def case_issue_final_notice(
     with _locked_case(case_id, Action.ISSUE_FINAL_NOTICE) as case:
         if case.representations_due and sent_on <= case.representations_due:
             raise CaseActionRefused(
-                f"The representations period runs to {case.representations_due:%-d %B %Y}: "
+                f"The representations period runs to {case.representations_due:%A %-d %B %Y}: "
                 "a final notice can only follow it."
             )
         _check_sent_on(sent_on, today, not_before=case.decided_on, after_what="the decision")
@@ -718,7 +718,7 @@ def case_record_payment(
             Action.RECORD_PAYMENT,
             actor=actor,
             now=now,
-            reason=f"Paid {letters.money(amount)} on {received_on:%-d %B %Y}, reference {reference or 'none'}",
+            reason=f"Paid {letters.money(amount)} on {received_on:%A %-d %B %Y}, reference {reference or 'none'}",
             next_action_due=None,
         )
 

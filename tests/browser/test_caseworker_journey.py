@@ -380,7 +380,7 @@ def test_a_caseworker_takes_a_case_from_notice_of_intent_to_final_notice(
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_be_focused()
     expect(summary).to_contain_text(
-        "The representations period runs to 5 May 2026: a final notice can only follow it."
+        "The representations period runs to Tuesday 5 May 2026: a final notice can only follow it."
     )
     assert_accessible(page)
     page.get_by_role("group", name="Date sent").get_by_label("Day", exact=True).fill("6")

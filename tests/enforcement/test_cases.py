@@ -143,7 +143,7 @@ def test_the_whole_process_from_breach_to_payment(eligible_case):
             },
         )
     assert early.status_code == 400
-    assert "The representations period runs to 5 May 2026" in early.content.decode()
+    assert "The representations period runs to Tuesday 5 May 2026" in early.content.decode()
 
     with at(2026, 5, 6, 10):
         response = act(

@@ -196,7 +196,9 @@ def test_due_process_is_enforced_by_the_services_not_only_the_forms():
         issue_noi(case, caseworker, day=datetime.date(2027, 2, 10))
     issue_noi(case, caseworker)
     # Before the representations period ends, no decision without representations.
-    with pytest.raises(CaseActionRefused, match="representations period runs to 23 March 2027"):
+    with pytest.raises(
+        CaseActionRefused, match="representations period runs to Tuesday 23 March 2027"
+    ):
         services.case_decide(
             actor=caseworker,
             case_id=case.pk,

@@ -196,7 +196,9 @@ def test_a_provider_that_never_returns_is_penalised_again_for_new_months():
     play_month(2027, 6)
     second.refresh_from_db()
     assert second.representations_due == datetime.date(2027, 6, 21)
-    with pytest.raises(CaseActionRefused, match="representations period runs to 21 June 2027"):
+    with pytest.raises(
+        CaseActionRefused, match="representations period runs to Monday 21 June 2027"
+    ):
         services.case_decide(
             actor=caseworker,
             case_id=second.pk,
