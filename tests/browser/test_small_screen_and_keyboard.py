@@ -252,3 +252,19 @@ def test_a_csv_upload_at_320_pixels_with_the_keyboard_alone(
     expect(page.locator(".govuk-panel--confirmation")).to_contain_text("3 returns saved")
     check_page(page)
     assert ReturnVersion.objects.filter(return_head__window__period__month=12).count() == 3
+
+
+def test_a_form_sent_after_the_skip_link_still_takes_focus_to_its_errors(
+    narrow_page: Page, group: Group, clock, check_page
+):
+    # The skip link's #main-content must not stay in the address: a form with no action posts
+    # to the page's address, and the error page it answers with would open at that fragment.
+    page = narrow_page
+    sign_in_with_keyboard(page, group.user.email, check_page)
+    start_at(page, f"/returns/{DECEMBER}/{group.alder.cqc_id}/care_home/", check_page)
+    skip_to_content(page)
+    assert "#" not in page.url
+    press(page, page.get_by_role("button", name="Continue"))
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    assert "#" not in page.url
+    expect_error_summary_focused(page)
