@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -32,7 +33,7 @@ from providers.forms import (
     RegisterForm,
     RejectUserForm,
 )
-from providers.models import Location, Provider, RegistrationStatus, Role, User
+from providers.models import Provider, RegistrationStatus, Role, User
 
 
 @role_required(*ALL_ROLES)
@@ -92,9 +93,7 @@ def location_detail(request: AuthenticatedHttpRequest, cqc_id: str) -> HttpRespo
 
 @role_required(Role.PROVIDER)
 def team(request: AuthenticatedHttpRequest) -> HttpResponse:
-    provider = request.user.provider
-    if provider is None or not can_approve_users_of(request.user, provider):
-        raise PermissionDenied("Only approvers can manage their organisation's users.")
+    provider = _provider_i_approve_for(request)
     return render(
         request,
         "providers/team.html",
@@ -106,94 +105,93 @@ def team(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _pending_user_of_my_provider(request: AuthenticatedHttpRequest, user_id: int) -> User:
-    # Approvers only, and asked before the look-up: a page that only shows a form still shows
-    # the pending person's name and email, and a 404 or not would say which IDs exist.
+def _provider_i_approve_for(request: AuthenticatedHttpRequest) -> Provider:
+    # Approvers only, and asked before any look-up: a page that only shows a form still shows
+    # the person's name and email, and a 404 or not would say which IDs exist.
     provider = request.user.provider
     if provider is None or not can_approve_users_of(request.user, provider):
         raise PermissionDenied("Only approvers can manage their organisation's users.")
+    return provider
+
+
+def _pending_user_of_my_provider(request: AuthenticatedHttpRequest, user_id: int) -> User:
     # Looked up within the approver's own provider: another provider's user ID is a 404.
+    provider = _provider_i_approve_for(request)
     return get_object_or_404(selectors.pending_users_of(provider), pk=user_id)
 
 
-def _current_locations_of(provider: Provider) -> QuerySet[Location]:
-    """The locations an approver can give a user: the provider's own, not deregistered."""
-    return provider.locations.exclude(status=RegistrationStatus.DEREGISTERED).order_by("name")
+def _member_of_my_provider(request: AuthenticatedHttpRequest, user_id: int) -> User:
+    provider = _provider_i_approve_for(request)
+    return get_object_or_404(selectors.team_of(provider), pk=user_id)
 
 
-def _location_access_initial(person: User) -> dict[str, object]:
-    chosen = list(person.limited_to_locations.all())
-    if not chosen:
-        return {"access": LocationAccessForm.ALL}
-    return {"access": LocationAccessForm.SOME, "locations": chosen}
+def _location_access_page(
+    request: AuthenticatedHttpRequest,
+    person: User,
+    *,
+    template: str,
+    initial: dict[str, object] | None,
+    save: Callable[[list[int]], object],
+    done: str,
+) -> HttpResponse:
+    """The "All locations / Only some locations" page for ``person`` (approving, or changing
+    later): GET shows the choice; a valid POST calls ``save`` with the chosen location IDs
+    (empty: all) and goes back to the team page with ``done``."""
+    assert person.provider is not None  # looked up within the approver's provider
+    locations = person.provider.locations.exclude(status=RegistrationStatus.DEREGISTERED)
+    form = LocationAccessForm(
+        request.POST if request.method == "POST" else None,
+        locations=locations.order_by("name"),
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.location_ids())
+        except ValidationError as exc:  # a location deregistered while the page was open
+            form.add_error("locations", exc.messages)
+        else:
+            messages.success(request, done)
+            return redirect("providers:team")
+    return render(
+        request, template, {"person": person, "form": form}, status=400 if form.errors else 200
+    )
 
 
 @role_required(Role.PROVIDER)
 def team_approve(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
-    """Approve a request, choosing the locations the person sends data for (GET shows the
-    choice; only POST writes)."""
+    """Approve a request, choosing the locations the person sends data for."""
     pending = _pending_user_of_my_provider(request, user_id)
-    provider = pending.provider
-    assert provider is not None  # pending users are looked up within the approver's provider
-    form = LocationAccessForm(
-        request.POST if request.method == "POST" else None,
-        locations=_current_locations_of(provider),
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.user_approve(
-                actor=request.user,
-                user_id=pending.pk,
-                now=clock.now(),
-                location_ids=form.location_ids(),
-            )
-        except ValidationError as exc:  # a location deregistered while the page was open
-            form.add_error("locations", exc.messages)
-        else:
-            messages.success(request, f"{pending.get_full_name()} can now sign in and submit data.")
-            return redirect("providers:team")
-    return render(
+    return _location_access_page(
         request,
-        "providers/team_approve.html",
-        {"person": pending, "form": form},
-        status=400 if form.errors else 200,
+        pending,
+        template="providers/team_approve.html",
+        initial=None,
+        save=lambda location_ids: services.user_approve(
+            actor=request.user, user_id=pending.pk, now=clock.now(), location_ids=location_ids
+        ),
+        done=f"{pending.get_full_name()} can now sign in and submit data.",
     )
-
-
-def _member_of_my_provider(request: AuthenticatedHttpRequest, user_id: int) -> User:
-    # As for pending users: approvers only, asked first; another provider's user is a 404.
-    provider = request.user.provider
-    if provider is None or not can_approve_users_of(request.user, provider):
-        raise PermissionDenied("Only approvers can manage their organisation's users.")
-    return get_object_or_404(selectors.team_of(provider), pk=user_id)
 
 
 @role_required(Role.PROVIDER)
 def team_locations(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
-    """Change the locations an approved user sends data for (only POST writes)."""
+    """Change the locations an approved user sends data for."""
     member = _member_of_my_provider(request, user_id)
-    provider = member.provider
-    assert provider is not None
-    form = LocationAccessForm(
-        request.POST if request.method == "POST" else None,
-        locations=_current_locations_of(provider),
-        initial=_location_access_initial(member),
+    chosen = list(member.limited_to_locations.all())
+    initial: dict[str, object] = (
+        {"access": LocationAccessForm.SOME, "locations": chosen}
+        if chosen
+        else {"access": LocationAccessForm.ALL}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.user_set_locations(
-                actor=request.user, user_id=member.pk, location_ids=form.location_ids()
-            )
-        except ValidationError as exc:
-            form.add_error("locations", exc.messages)
-        else:
-            messages.success(request, f"{member.get_full_name()}'s locations are changed.")
-            return redirect("providers:team")
-    return render(
+    return _location_access_page(
         request,
-        "providers/team_locations.html",
-        {"person": member, "form": form},
-        status=400 if form.errors else 200,
+        member,
+        template="providers/team_locations.html",
+        initial=initial,
+        save=lambda location_ids: services.user_set_locations(
+            actor=request.user, user_id=member.pk, location_ids=location_ids
+        ),
+        done=f"{member.get_full_name()}'s locations are changed.",
     )
 
 

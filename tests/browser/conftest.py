@@ -119,13 +119,13 @@ def _watch_for_breakage(page: Page) -> list[str]:
     return problems
 
 
-@pytest.fixture
-def browser_page(chromium_browser: Browser, live_server) -> Iterator[Page]:
-    """A page in a fresh browser context (no cookies) pointed at the live server.
-
-    After the test, it fails if a stylesheet, script or image was missing or a script threw.
-    """
-    context = _new_context(chromium_browser, live_server.url)
+def watched_page(browser: Browser, base_url: str, **options: object) -> Iterator[Page]:
+    """A page in a fresh browser context (no cookies) made with ``options``, pointed at
+    ``base_url``. After the test, it fails if a stylesheet, script or image was missing or a
+    script threw. For a fixture: ``yield from watched_page(...)``."""
+    context = _new_context(browser, base_url, **options)
+    if options.get("java_script_enabled") is False:
+        _NO_JS_CONTEXTS.add(context)
     try:
         page = context.new_page()
         problems = _watch_for_breakage(page)
@@ -133,20 +133,18 @@ def browser_page(chromium_browser: Browser, live_server) -> Iterator[Page]:
     finally:
         context.close()
     assert not problems, "The pages broke in the browser:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def browser_page(chromium_browser: Browser, live_server) -> Iterator[Page]:
+    """A page in a fresh browser context pointed at the live server (see watched_page)."""
+    yield from watched_page(chromium_browser, live_server.url)
 
 
 @pytest.fixture
 def no_js_page(chromium_browser: Browser, live_server) -> Iterator[Page]:
     """The same, with JavaScript turned off, as for people whose browser did not run it."""
-    context = _new_context(chromium_browser, live_server.url, java_script_enabled=False)
-    _NO_JS_CONTEXTS.add(context)
-    try:
-        page = context.new_page()
-        problems = _watch_for_breakage(page)
-        yield page
-    finally:
-        context.close()
-    assert not problems, "The pages broke in the browser:\n" + "\n".join(problems)
+    yield from watched_page(chromium_browser, live_server.url, java_script_enabled=False)
 
 
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}

@@ -27,7 +27,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from returns.models import ReturnVersion
-from tests.browser.conftest import _new_context, _watch_for_breakage
+from tests.browser.conftest import watched_page
 from tests.browser.test_bulk_journey import Group, fill_in, save_csv
 from tests.browser.test_bulk_journey import clock as clock
 from tests.browser.test_bulk_journey import group as group
@@ -66,16 +66,9 @@ TO_THE_TOP = """() => {
 @pytest.fixture
 def narrow_page(chromium_browser: Browser, live_server) -> Iterator[Page]:
     """A page 320 CSS pixels wide at a device scale of 1, in a fresh context."""
-    context = _new_context(
+    yield from watched_page(
         chromium_browser, live_server.url, viewport=NARROW, device_scale_factor=1
     )
-    try:
-        page = context.new_page()
-        problems = _watch_for_breakage(page)
-        yield page
-    finally:
-        context.close()
-    assert not problems, "The pages broke in the browser:\n" + "\n".join(problems)
 
 
 @pytest.fixture
